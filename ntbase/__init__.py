@@ -1,0 +1,87 @@
+"""NTBase: the web platform of Nantong's continuing-education training bases."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+
+from ntbase.config import load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("NTBASE_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.update(load_config(app.instance_path, test_config))
+    app.json.ensure_ascii = False
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from ntbase import models  # noqa: F401  (all tables on the metadata)
+    from ntbase.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from ntbase.i18n import ensure_compiled, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    ensure_compiled()
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(ROOT, "ntbase", "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from ntbase.auth import init_login
+
+    init_login(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from ntbase.blueprints import BLUEPRINTS
+
+    for bp in BLUEPRINTS():
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from ntbase.errors import init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from ntbase.templating import init_templating
+
+    init_templating(app)
+
+    @app.before_request
+    def _remember_locale():
+        g.locale = str(get_locale())
+        if request.args.get("lang") in app.config["LANGUAGES"]:
+            from flask import session
+
+            session["lang"] = request.args["lang"]
+
+
+def register_commands(app: Flask) -> None:
+    from ntbase.cli import ntbase_cli
+
+    app.cli.add_command(ntbase_cli)

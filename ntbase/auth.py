@@ -1,0 +1,74 @@
+"""Who may do what: role decorators and object-level checks, in one place."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ntbase.enums import Role
+from ntbase.extensions import db
+
+
+def init_login(login_manager) -> None:
+    from ntbase.accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        if request.path.startswith("/api/"):
+            abort(401)
+        flash(str(login_manager.login_message), "info")
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def roles_required(*roles: Role):
+    """Logged in with one of ``roles`` (admin passes every role check)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role != Role.ADMIN and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+learner_required = roles_required(Role.LEARNER)
+office_required = roles_required(Role.OFFICE)
+staff_required = roles_required(Role.BASE_STAFF)
+
+
+def base_manager_required(view):
+    """For routes with ``base_id`` in the URL: staff of that base (or admin) only."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        base_id = kwargs.get("base_id")
+        if base_id is None or not current_user.can_manage_base(int(base_id)):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_base_manager(base_id: int) -> None:
+    """Object-level check for routes keyed by another object (course, enrollment…)."""
+    if not current_user.is_authenticated or not current_user.can_manage_base(base_id):
+        abort(403)

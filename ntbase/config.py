@@ -1,0 +1,102 @@
+"""Settings read from the environment, with an embedded SQLite default.
+
+Nothing insecure is silently used in production: ``NTBASE_ENV=production``
+without a real ``SECRET_KEY`` refuses to start.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    val = os.environ.get(name)
+    if val is None:
+        return default
+    return val.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _instance_secret(instance_path: Path, filename: str, nbytes: int = 32) -> str:
+    """Read a secret from the instance folder, creating it once (development only)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / filename
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(nbytes))
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str, test_config: dict | None = None) -> dict:
+    inst = Path(instance_path)
+    env = os.environ.get("NTBASE_ENV", "development")
+    cfg: dict = {
+        "NTBASE_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", f"sqlite:///{inst / 'ntbase.sqlite3'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        # stored datetimes are already China Standard Time (see ntbase.db.now)
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ["zh_CN", "en"],
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
+        "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
+        "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),
+        "PAYMENT_WEBHOOK_TOLERANCE": 300,
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 64 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "TESTING": False,
+    }
+    secret = os.environ.get("SECRET_KEY")
+    pii_key = os.environ.get("NTBASE_PII_KEY")
+    webhook = cfg["PAYMENT_WEBHOOK_SECRET"]
+    if test_config:
+        cfg.update(test_config)
+        secret = cfg.get("SECRET_KEY", secret)
+        pii_key = cfg.get("NTBASE_PII_KEY", pii_key)
+        webhook = cfg.get("PAYMENT_WEBHOOK_SECRET", webhook)
+
+    if cfg["NTBASE_ENV"] == "production":
+        if not secret or len(secret) < 32 or secret in {"dev", "change-me", "secret"}:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        if not pii_key:
+            pii_key_path = inst / "pii.key"
+            if not pii_key_path.exists():
+                raise ConfigError(
+                    "NTBASE_PII_KEY (or instance/pii.key) is required in production: "
+                    "it encrypts ID numbers and must live outside the database."
+                )
+            pii_key = pii_key_path.read_text().strip()
+        if not webhook:
+            raise ConfigError("PAYMENT_WEBHOOK_SECRET must be set in production.")
+    else:
+        secret = secret or _instance_secret(inst, "secret_key")
+        pii_key = pii_key or _instance_secret(inst, "pii.key")
+        webhook = webhook or _instance_secret(inst, "webhook_secret")
+    cfg["SECRET_KEY"] = secret
+    cfg["NTBASE_PII_KEY"] = pii_key
+    cfg["PAYMENT_WEBHOOK_SECRET"] = webhook
+    cfg.setdefault("SIGNING_KEY_DIR", os.environ.get("NTBASE_SIGNING_KEY_DIR", str(inst / "keys")))
+    return cfg

@@ -1,0 +1,84 @@
+"""Declarative base with a naming convention, shared column helpers."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+# Nantong keeps one clock: every stored datetime is naive China Standard Time
+# (UTC+8, no daylight saving), the time people type and read on every page.
+CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def now() -> datetime:
+    """The current time as naive China Standard Time."""
+    return datetime.now(CST).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+
+def enum_column(enum_cls: type[enum.Enum], **kw) -> sa.Enum:
+    """Store enums by value as VARCHAR plus a CHECK (portable, easy to migrate)."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        name=kw.pop("name", enum_cls.__name__.lower()),
+        **kw,
+    )
+
+
+class DomainError(Exception):
+    """A rule was broken; ``message`` is already translated for the user.
+
+    ``field`` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class PermissionDenied(DomainError):
+    def __init__(self, message: str = "forbidden"):
+        super().__init__(message, code="forbidden")
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+    """SQLite: enforce foreign keys, wait on locks instead of failing at once."""
+    import sqlite3
+
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()

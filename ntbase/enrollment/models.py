@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ntbase.db import TimestampMixin, db, enum_column, now
+from ntbase.enums import LabeledEnum
+
+
+class EnrollmentState(LabeledEnum):
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # a freed seat reserved for the next on the waitlist
+    HELD = "held"  # seat held while the learner pays
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @classmethod
+    def _titles(cls):
+        return {"waitlisted": _l("Waitlisted"), "offered": _l("Seat offered"),
+                "held": _l("Seat held, awaiting payment"), "confirmed": _l("Confirmed"),
+                "completed": _l("Completed"), "cancelled": _l("Cancelled"),
+                "expired": _l("Expired")}
+
+
+# States in which the enrollment occupies a seat (counted in Course.seats_taken).
+SEAT_STATES = (EnrollmentState.OFFERED, EnrollmentState.HELD, EnrollmentState.CONFIRMED)
+# States in which the learner has a live enrollment (at most one per course).
+LIVE_STATES = SEAT_STATES + (EnrollmentState.WAITLISTED, EnrollmentState.COMPLETED)
+_LIVE_SQL = "state IN ('waitlisted','offered','held','confirmed','completed')"
+
+
+class Enrollment(TimestampMixin, db.Model):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        # one live enrollment per learner and course (partial unique index, both databases)
+        sa.Index(
+            "uq_enrollment_live",
+            "course_id",
+            "learner_id",
+            unique=True,
+            sqlite_where=sa.text(_LIVE_SQL),
+            postgresql_where=sa.text(_LIVE_SQL),
+        ),
+        sa.Index("ix_enrollment_course_state", "course_id", "state"),
+        sa.CheckConstraint("price_fen >= 0", name="price_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    state: Mapped[EnrollmentState] = mapped_column(
+        enum_column(EnrollmentState, name="enrollment_state"), index=True
+    )
+    price_fen: Mapped[int] = mapped_column(default=0)  # price at the time of enrolling
+    disclosure_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disclosure_version.id"))
+    hold_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    waitlisted_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(sa.String(20), default="self")  # self / manual
+    enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # opaque token printed as the learner's check-in QR
+    checkin_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    course = relationship("Course")
+    learner = relationship("User", foreign_keys=[learner_id])
+    events: Mapped[list[EnrollmentEvent]] = relationship(
+        back_populates="enrollment", order_by="EnrollmentEvent.id"
+    )
+
+
+class EnrollmentEvent(db.Model):
+    """Every state change: who, when, from which state to which, and why."""
+
+    __tablename__ = "enrollment_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(sa.String(32))
+    to_state: Mapped[str] = mapped_column(sa.String(32))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    at: Mapped[datetime] = mapped_column(default=now)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="events")

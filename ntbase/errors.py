@@ -1,0 +1,77 @@
+"""Friendly error pages in the user's language; JSON for /api/."""
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+
+
+def _messages():
+    return {
+        400: _("The request could not be understood. Please check what you entered and try again."),
+        401: _("Please log in to continue."),
+        403: _("You do not have permission to see this page."),
+        404: _("We could not find that page. Check the address or go back to the home page."),
+        405: _("That action is not allowed here."),
+        413: _("The upload is too large. Please choose a smaller file."),
+        422: _("Some of the data is not valid."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Please try again later."),
+        503: _("The service is temporarily unavailable. Please try again later."),
+    }
+
+
+def init_errors(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        msg = _("Your form has expired or was not sent from this site. Please reload the page and try again.")
+        if _wants_json():
+            return jsonify(error="csrf", message=msg), 400
+        return render_template("errors/error.html", code=400, message=msg), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        code = exc.code or 500
+        msg = _messages().get(code, exc.description)
+        headers = {}
+        if code == 429:
+            retry = getattr(exc, "retry_after", None)
+            limit = getattr(exc, "limit", None)
+            headers = exc.get_headers() if hasattr(exc, "get_headers") else {}
+            if retry:
+                msg = _("Too many requests. Please wait %(s)s seconds and try again.", s=retry)
+            elif limit is not None:
+                msg = _("Too many requests. Please wait a moment and try again.")
+        if _wants_json():
+            payload = {"error": exc.name.lower().replace(" ", "_"), "message": msg}
+            resp = jsonify(payload)
+            resp.status_code = code
+            for k, v in dict(headers).items():
+                if k.lower() in ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
+                    resp.headers[k] = v
+            return resp
+        resp = app.make_response((render_template("errors/error.html", code=code, message=msg), code))
+        return resp
+
+    if app.testing and not app.config.get("TEST_ERROR_PAGES"):
+        return  # let tests see real tracebacks
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from ntbase.extensions import db
+
+        db.session.rollback()
+        msg = _messages()[500]
+        if _wants_json():
+            return jsonify(error="server_error", message=msg), 500
+        return render_template("errors/error.html", code=500, message=msg), 500

@@ -1,0 +1,75 @@
+"""Translations: one .po file per domain under ntbase/translations/<locale>/parts/,
+merged and compiled into messages.mo (at start-up when stale, or `flask ntbase i18n`).
+
+Msgids are English; zh_CN is the default locale and its catalogue must be complete
+(tests/test_i18n.py checks every msgid in the code has a Chinese translation).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, has_request_context, request, session
+
+log = logging.getLogger(__name__)
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def merged_catalog(locale: str) -> Catalog:
+    merged = Catalog(locale=locale)
+    parts = sorted((TRANSLATIONS / locale / "parts").glob("*.po"))
+    for part in parts:
+        with part.open("rb") as fh:
+            cat = read_po(fh, locale=locale)
+        for msg in cat:
+            if msg.id and msg.string:
+                merged.add(msg.id, msg.string)
+    return merged
+
+
+def compile_translations(force: bool = False) -> list[Path]:
+    written = []
+    for locale_dir in sorted(p for p in TRANSLATIONS.iterdir() if (p / "parts").is_dir()):
+        parts = list((locale_dir / "parts").glob("*.po"))
+        if not parts:
+            continue
+        # Flask-Babel asks for zh_Hans_CN, which gettext expands to zh_Hans_CN, zh:
+        # compiled catalogues are stored under the bare language.
+        mo = TRANSLATIONS / locale_dir.name.split("_")[0] / "LC_MESSAGES" / "messages.mo"
+        newest = max((p.stat().st_mtime for p in parts), default=0)
+        if not force and mo.exists() and mo.stat().st_mtime >= newest:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        catalog = merged_catalog(locale_dir.name)
+        tmp = mo.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            write_mo(fh, catalog)
+        tmp.replace(mo)
+        written.append(mo)
+    return written
+
+
+def ensure_compiled() -> None:
+    try:
+        compile_translations()
+    except OSError as exc:  # read-only deploy: the build step compiled them
+        log.warning("could not compile translations: %s", exc)
+
+
+def select_locale() -> str:
+    langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, jobs: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = request.args.get("lang")
+    if chosen in langs:
+        return chosen
+    if session.get("lang") in langs:
+        return session["lang"]
+    from flask_login import current_user
+
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,27 @@
+"""Import every domain's models so metadata (Alembic, create_all) sees all tables."""
+from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, Notice, Outbox, User  # noqa: F401
+from ntbase.attendance.models import AssessmentResult, Attendance  # noqa: F401
+from ntbase.bases.models import (  # noqa: F401
+    BaseStatusEvent,
+    DisclosureVersion,
+    FeeItem,
+    Location,
+    Manager,
+    Room,
+    Teacher,
+    TrainingBase,
+)
+from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
+from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
+from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
+from ntbase.hours.models import (  # noqa: F401
+    Evidence,
+    ExemptionEvent,
+    LedgerEntry,
+    Policy,
+    PolicyChange,
+    RoundYear,
+    Statement,
+)
+from ntbase.office.models import ApiToken, AuditLog  # noqa: F401
+from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401

@@ -1,0 +1,128 @@
+"""Jinja filters and globals: money in fen, hours, dates, language switch."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from ntbase.enums import profession_title
+
+
+def fen_to_yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def format_hours(value) -> str:
+    if value is None:
+        return ""
+    d = Decimal(value).quantize(Decimal("0.1"))
+    return f"{d.normalize():f}" if d == d.to_integral() else f"{d:f}"
+
+
+def fmt_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def fmt_date(value, fmt: str = "yyyy-MM-dd") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt) if isinstance(value, date) else str(value)
+
+
+def lang_url(lang: str) -> str:
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["lang"] = lang
+    try:
+        return url_for(request.endpoint, **args) if request.endpoint else "/?lang=" + lang
+    except Exception:  # noqa: BLE001 - endpoint needs args we do not have
+        return "/?lang=" + lang
+
+
+# (endpoint, label, who sees it) — endpoints not registered yet are skipped
+_NAV = [
+    ("catalog.index", _l("Courses"), "all"),
+    ("bases.index", _l("Training bases"), "all"),
+    ("bases.compare", _l("Compare bases"), "all"),
+    ("certificates.verify", _l("Verify a certificate"), "all"),
+    ("hours.calculator", _l("Hours calculator"), "anon"),
+    ("enrollment.my_courses", _l("My courses"), "learner"),
+    ("hours.dashboard", _l("My hours"), "learner"),
+    ("certificates.mine", _l("My certificates"), "learner"),
+    ("office.index", _l("Office console"), "office"),
+]
+_FOOTER = [
+    ("hours.calculator", _l("Hours calculator")),
+    ("certificates.verify", _l("Verify a certificate")),
+    ("api.openapi", _l("API")),
+]
+
+
+def _nav_items():
+    from flask import current_app
+    from flask_login import current_user
+
+    role = "anon"
+    if current_user.is_authenticated:
+        role = "learner" if current_user.is_learner else ("office" if current_user.is_office else "staff")
+    items = []
+    for ep, label, who in _NAV:
+        if ep not in current_app.view_functions:
+            continue
+        if who == "all" or who == role or (who == "anon" and role != "learner"):
+            items.append((ep, label))
+    return items
+
+
+def _footer_items():
+    from flask import current_app
+
+    return [(ep, label) for ep, label in _FOOTER if ep in current_app.view_functions]
+
+
+def _title_level(value: str) -> str:
+    from ntbase.enums import TitleLevel
+
+    try:
+        return TitleLevel(value).title
+    except ValueError:
+        return value
+
+
+def init_templating(app) -> None:
+    app.jinja_env.globals["nav_items"] = _nav_items
+    app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
+    app.jinja_env.globals["footer_items"] = _footer_items
+    app.jinja_env.filters["yuan"] = fen_to_yuan
+    app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["dt"] = fmt_dt
+    app.jinja_env.filters["d"] = fmt_date
+    app.jinja_env.filters["profession"] = profession_title
+    app.jinja_env.filters["title_level"] = _title_level
+    app.jinja_env.globals["lang_url"] = lang_url
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def _globals():
+        from flask_login import current_user
+
+        unread = 0
+        if current_user.is_authenticated:
+            from ntbase.accounts.services import unread_notice_count
+
+            unread = unread_notice_count(current_user.id)
+        return {
+            "current_locale": str(get_locale()),
+            "unread_notices": unread,
+            "Markup": Markup,
+        }

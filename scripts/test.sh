@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up and run the whole suite: on SQLite (with the browser journeys), then on PostgreSQL.
+# With CI=true a missing PostgreSQL or Chromium fails the run instead of being skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh || exit 1
+scripts/system-deps.sh || exit 1
+PYTEST=(.venv/bin/python -m pytest -q -p no:cacheprovider "$@")
+status=0
+
+echo "=== SQLite ==="
+NTBASE_TEST_DB=sqlite "${PYTEST[@]}" || status=1
+
+echo "=== PostgreSQL (${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}) ==="
+if [ "${CI:-}" = "true" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  # CI machines start PostgreSQL before the run; try to start it if it has stopped
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start 2>/dev/null || true
+  sleep 2
+fi
+NTBASE_TEST_DB=postgres "${PYTEST[@]}" -m "not e2e" || status=1
+exit $status

@@ -1,0 +1,257 @@
+"""Fixtures: one app per test session on SQLite or PostgreSQL, clean tables per test.
+
+Pick the database with ``NTBASE_TEST_DB=sqlite|postgres``. PostgreSQL uses
+``TEST_DATABASE_URL`` (default: the local server) and creates and drops its own
+database. With ``CI=true`` an unreachable PostgreSQL fails the run instead of skipping.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from ntbase import create_app
+from ntbase.db import db
+from tests import factories
+
+CI = os.environ.get("CI", "").lower() == "true"
+DB_KIND = os.environ.get("NTBASE_TEST_DB", "sqlite")
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_admin_engine():
+    return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+
+
+def create_pg_database() -> str:
+    name = f"ntbase_test_{uuid.uuid4().hex[:10]}"
+    eng = _pg_admin_engine()
+    try:
+        with eng.connect() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+            )
+    finally:
+        eng.dispose()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    eng = _pg_admin_engine()
+    with eng.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    eng.dispose()
+
+
+def pg_available() -> bool:
+    try:
+        eng = _pg_admin_engine()
+        with eng.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        eng.dispose()
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if DB_KIND == "postgres":
+        if not pg_available():
+            if CI:
+                pytest.fail(f"PostgreSQL is required in CI but not reachable at {PG_ADMIN_URL}")
+            pytest.skip("PostgreSQL not reachable")
+        url = create_pg_database()
+        yield url
+        from ntbase.extensions import db as _db  # noqa: F401
+
+        drop_pg_database(url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        yield f"sqlite:///{path}"
+
+
+def base_test_config(database_url: str, instance: str) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "NTBASE_PII_KEY": "test-pii-key",
+        "PAYMENT_WEBHOOK_SECRET": "test-webhook-secret",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "SIGNING_KEY_DIR": os.path.join(instance, "keys"),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("instance")
+    os.environ["NTBASE_INSTANCE_PATH"] = str(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, instance_dir):
+    app = create_app(base_test_config(database_url, instance_dir))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _clean_tables() -> None:
+    db.session.rollback()
+    tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+    else:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for t in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{t}"')
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture()
+def app_ctx(app):
+    """An app context with clean tables; everything a test writes is wiped after it."""
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _clean_tables()
+
+
+@pytest.fixture()
+def client(app_ctx):
+    return app_ctx.test_client()
+
+
+@pytest.fixture()
+def make_app(database_url, instance_dir):
+    """A fresh app with config overrides (CSRF on, rate limits on…), same database."""
+    created = []
+
+    def _make(**overrides):
+        cfg = base_test_config(database_url, instance_dir)
+        cfg.update(overrides)
+        a = create_app(cfg)
+        created.append(a)
+        return a
+
+    yield _make
+    for a in created:
+        with a.app_context():
+            db.session.remove()
+
+
+@pytest.fixture()
+def login(client):
+    """login(user) logs the test client in as ``user`` (no password round-trip)."""
+
+    def _login(user, c=None):
+        c = c or client
+        with c.session_transaction() as sess:
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        return c
+
+    return _login
+
+
+@pytest.fixture()
+def base_a(app_ctx):
+    return factories.make_base(name="甲基地", slug="base-a")
+
+
+@pytest.fixture()
+def base_b(app_ctx):
+    return factories.make_base(name="乙基地", slug="base-b")
+
+
+@pytest.fixture()
+def learner(app_ctx):
+    user = factories.make_learner(real_name="张晓明")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture()
+def staff_a(app_ctx, base_a):
+    from ntbase.enums import Role
+
+    user = factories.make_user(Role.BASE_STAFF, base=base_a)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture()
+def staff_b(app_ctx, base_b):
+    from ntbase.enums import Role
+
+    user = factories.make_user(Role.BASE_STAFF, base=base_b)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture()
+def office(app_ctx):
+    from ntbase.enums import Role
+
+    user = factories.make_user(Role.OFFICE)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture()
+def admin(app_ctx):
+    from ntbase.enums import Role
+
+    user = factories.make_user(Role.ADMIN)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture()
+def count_queries(app_ctx):
+    """with count_queries() as q: ...; q.count -> SQL statements executed."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _count():
+        class Counter:
+            count = 0
+            statements: list = []
+
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, params, context, executemany):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return _count
+
+
+_ = tempfile  # tmp dirs come from pytest
