@@ -56,3 +56,34 @@ def make_learner(real_name: str = "王小二", **kw) -> User:
     user = register_learner(reg)
     db.session.flush()
     return user
+
+
+def make_course(base: TrainingBase, *, title: str = "专业技术人员安全生产培训", category="public",
+                price_fen: int = 0, capacity: int = 30, hours="12", sessions: int = 2,
+                start=None, status="published", mode="in_person", **kw):
+    """A course with ``sessions`` one-day sessions (09:00-17:00) starting ``start``
+    (default: 30 days from now); enrollment open now until the day before."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from ntbase.catalog.models import Course, CourseMode, CourseSession, CourseStatus
+    from ntbase.db import now
+    from ntbase.enums import Category
+
+    t0 = now().replace(microsecond=0)
+    start = start or (t0 + timedelta(days=30)).replace(hour=9, minute=0, second=0)
+    course = Course(
+        base_id=base.id, title=title, category=Category(category), mode=CourseMode(mode),
+        price_fen=price_fen, capacity=capacity, hours=Decimal(str(hours)),
+        enroll_opens_at=kw.pop("enroll_opens_at", t0 - timedelta(days=1)),
+        enroll_closes_at=kw.pop("enroll_closes_at", start - timedelta(days=1)),
+        status=CourseStatus(status), search_text=title, description_md=kw.pop("description_md", ""),
+        first_session_at=start, last_session_at=start + timedelta(days=sessions - 1, hours=8),
+        published_at=t0 if status == "published" else None, **kw,
+    )
+    for i in range(sessions):
+        s = start + timedelta(days=i)
+        course.sessions.append(CourseSession(starts_at=s, ends_at=s + timedelta(hours=8)))
+    db.session.add(course)
+    db.session.flush()
+    return course
