@@ -1,0 +1,32 @@
+"""Entries into a learner's hours ledger from other domains."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ntbase.db import db, now
+from ntbase.hours.models import EntryState, LedgerEntry
+
+
+def record_course_completion(enrollment, certificate=None) -> LedgerEntry:
+    """Credit a completed NTBase course: its declared hours, in its category, for the
+    year of its last session. Accepted at once (the base attested it); entered once —
+    ``ledger_entry.enrollment_id`` is unique, and a second call returns the first entry."""
+    existing = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.enrollment_id == enrollment.id))
+    if existing is not None:
+        if certificate is not None and existing.certificate_id is None:
+            existing.certificate_id = certificate.id
+        return existing
+    course = enrollment.course
+    last = course.last_session_at or (course.sessions[-1].ends_at if course.sessions else now())
+    first = course.first_session_at or last
+    entry = LedgerEntry(
+        learner_id=enrollment.learner_id, year=last.year, kind="course",
+        category=course.category.value, hours=course.hours, title=course.title,
+        organizer=course.base.name, start_date=first.date(), end_date=last.date(),
+        state=EntryState.ACCEPTED, source="course", enrollment_id=enrollment.id,
+        certificate_id=certificate.id if certificate is not None else None,
+        reviewed_at=now(), review_reason="NTBase course completion",
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
