@@ -10,8 +10,10 @@ import os
 import tempfile
 import uuid
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from ntbase import create_app
 from ntbase.db import db
@@ -98,9 +100,34 @@ def instance_dir(tmp_path_factory):
     return str(path)
 
 
+class FreshRequestClient(FlaskClient):
+    """Tests hold one app context for the whole test, so Flask's ``g`` would carry the
+    previous request's logged-in user (Flask-Login) and language (Flask-Babel) into the
+    next request. Each request here starts with neither, as in a real server."""
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            g.pop("_login_user", None)
+            flask_babel.refresh()
+        return super().open(*args, **kwargs)
+
+
+def _reset_limiter() -> None:
+    from ntbase.extensions import limiter
+
+    try:
+        limiter.reset()
+    except Exception:  # noqa: BLE001 - storage not initialised yet
+        pass
+    limiter.enabled = False
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_dir):
     app = create_app(base_test_config(database_url, instance_dir))
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -151,6 +178,7 @@ def make_app(database_url, instance_dir):
         cfg = base_test_config(database_url, instance_dir)
         cfg.update(overrides)
         a = create_app(cfg)
+        a.test_client_class = FreshRequestClient
         created.append(a)
         return a
 
@@ -158,6 +186,8 @@ def make_app(database_url, instance_dir):
     for a in created:
         with a.app_context():
             db.session.remove()
+    # the limiter is one global object: a rate-limited app must not leak into later tests
+    _reset_limiter()
 
 
 @pytest.fixture()

@@ -69,3 +69,14 @@ class Certificate(db.Model):
     course = relationship("Course")
     base = relationship("TrainingBase")
     learner = relationship("User", foreign_keys=[learner_id])
+    replaces = relationship("Certificate", remote_side=[id], foreign_keys=[replaces_id])
+
+    @property
+    def display_code(self) -> str:
+        from ntbase.certificates.codes import display
+
+        return display(self.code)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.state == CertificateState.VALID

@@ -1,0 +1,486 @@
+"""Load runs against gunicorn on PostgreSQL, reported as ratios to the floor.
+
+    python -m bench.run --sizes S,M,L --concurrency 1,8,32 --duration 10   # full run
+    python -m bench.run --smoke                                            # CI: size XS, 1 s each
+
+For each size: a fresh PostgreSQL database is migrated and filled by bench.generate;
+one gunicorn (WORKERS sync workers × THREADS threads) serves it; wrk (Debian) drives each
+endpoint from a separate process at fixed concurrencies for a fixed time, with random real
+and unknown codes, ids and logged-in sessions from Lua (bench/lua/paths.lua). The floor
+(/floor: same app, no database, tiny response) runs in the same pass; every figure carries
+its throughput ratio to the floor's at the same concurrency. SQL statements per request are
+counted in-process with the same database. Then two gunicorn instances share the database
+and are hammered with enrollments for small courses: oversold seats and payments without a
+seat are counted afterwards (both must be 0).
+
+Results: bench/results/<name>.json and .md; --update-readme rewrites the README table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "lua" / "paths.lua"
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+SECRET = "bench-secret-key-" + "b" * 40
+ENV = {
+    "NTBASE_ENV": "production",
+    "SECRET_KEY": SECRET,
+    "NTBASE_PII_KEY": "bench-pii-key",
+    "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
+    # one wrk client is one IP: per-client limits would turn the run into a 429 test
+    "RATELIMIT_ENABLED": "false",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- database
+def create_db(name: str) -> str:
+    eng = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        c.exec_driver_sql(f"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
+                          "LC_CTYPE 'C.UTF-8' TEMPLATE template0")
+    eng.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_db(name: str) -> None:
+    eng = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    eng.dispose()
+
+
+def migrate(url: str, instance: str) -> None:
+    env = dict(os.environ, **ENV, DATABASE_URL=url, NTBASE_INSTANCE_PATH=instance, FLASK_APP="ntbase")
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], check=True, env=env, cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_app(url: str, instance: str):
+    os.environ["NTBASE_INSTANCE_PATH"] = instance
+    for k, v in ENV.items():
+        os.environ[k] = v
+    from ntbase import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_DIR": os.path.join(instance, "keys")})
+
+
+# ---------------------------------------------------------------- sessions
+def session_cookies(app, user_ids: list[int]) -> list[tuple[str, str]]:
+    """(cookie header, CSRF form token) for each user, signed with the app's key."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    out = []
+    serializer = app.session_interface.get_signing_serializer(app)
+    name = app.config["SESSION_COOKIE_NAME"]
+    for uid in user_ids:
+        with app.test_request_context("/"):
+            session["_user_id"] = str(uid)
+            session["_fresh"] = True
+            token = generate_csrf()
+            cookie = f"{name}={serializer.dumps(dict(session))}"
+        out.append((cookie, token))
+    return out
+
+
+# ---------------------------------------------------------------- gunicorn
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, url: str, instance: str, port: int | None = None):
+        self.port = port or free_port()
+        env = dict(os.environ, **ENV, DATABASE_URL=url, NTBASE_INSTANCE_PATH=instance,
+                   NTBASE_SIGNING_KEY_DIR=os.path.join(instance, "keys"))
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        self.proc = subprocess.Popen(
+            [gunicorn, "-w", str(WORKERS), "--threads", str(THREADS), "-b", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "--timeout", "120", "ntbase:create_app()"],
+            env=env, cwd=ROOT, start_new_session=True)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=2)
+                return
+            except Exception:  # noqa: BLE001
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_rss_mb(self) -> list[float]:
+        out = []
+        children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
+        for pid in children:
+            try:
+                for line in open(f"/proc/{pid}/status"):
+                    if line.startswith("VmRSS:"):
+                        out.append(round(int(line.split()[1]) / 1024, 1))
+            except OSError:
+                pass
+        return out
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(15)
+        except Exception:  # noqa: BLE001
+            os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- wrk
+def wrk(base: str, lines: list[str], conc: int, duration: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False, encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+        path = fh.name
+    threads = max(1, min(conc, 2))
+    cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{duration}s", "--timeout", "10s",
+           "-s", str(LUA), base, "--", path, str(random.randint(0, 10**6))]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
+    os.unlink(path)
+    m = re.search(r"^\{.*\}$", out, re.M)
+    if not m:
+        raise RuntimeError("wrk gave no result:\n" + out)
+    r = json.loads(m.group(0))
+    secs = r["duration_us"] / 1e6
+    errors = sum(r["errors"].values())
+    return {"rps": round(r["requests"] / secs, 1), "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000,
+            "p99_ms": r["p99_us"] / 1000, "requests": r["requests"], "errors": errors}
+
+
+def tsv(method: str, path: str, cookie: str = "", ctype: str = "", body: str = "") -> str:
+    return "\t".join([method, path, cookie, ctype, body])
+
+
+# ---------------------------------------------------------------- endpoints
+def endpoint_lines(app, sample: dict, rng: random.Random) -> dict[str, list[str]]:
+    from ntbase.certificates import codes
+
+    real = sample["certificate_codes"][:1000] or [codes.new_code()]
+    unknown = [codes.new_code() for _ in range(len(real))]
+    mixed = [c for pair in zip(real, unknown, strict=False) for c in pair]
+    course_ids = sample["course_ids"]
+    learners = session_cookies(app, sample["dashboard_learner_ids"][:100])
+    assess_bodies = []
+    for _ in range(50):
+        body = {"year": rng.choice([2021, 2022, 2023, 2024, 2025]),
+                "activities": [{"kind": "course", "hours": rng.choice([24, 30, 40]), "category": "public"},
+                               {"kind": "training_class", "days": rng.choice([2, 5.5, 8])},
+                               {"kind": "conference", "level": "national", "days": 2},
+                               {"kind": "self_study", "hours": rng.choice([10, 45])}],
+                "exemptions": [{"kind": "papers", "year": 2021, "provincial": 1, "city": 1, "county": 0}]}
+        assess_bodies.append(json.dumps(body))
+    return {
+        "floor": [tsv("GET", "/floor")],
+        "catalog_filters": [tsv("GET", f"/courses?category={c}&mode=in_person&sort=price&page={p}")
+                            for c in ("public", "specialized") for p in (1, 2, 3)]
+                           + [tsv("GET", "/courses?category=public&seats_left=1&price_max=300")],
+        "catalog_keyword": [tsv("GET", "/courses?q=" + urllib.parse.quote(w))
+                            for w in ("安全", "护理", "数字", "会计", "建筑", "教学")],
+        "course_page": [tsv("GET", f"/courses/{cid}") for cid in course_ids[:200]],
+        "verify_page": [tsv("GET", "/verify?code=" + codes.display(c)) for c in mixed],
+        "verify_api": [tsv("GET", f"/api/v1/certificates/{c}") for c in mixed],
+        "hours_assess_api": [tsv("POST", "/api/v1/hours/assess", "", "application/json", b) for b in assess_bodies],
+        "learner_dashboard": [tsv("GET", "/me/hours", cookie) for cookie, _ in learners],
+    }
+
+
+def count_statements(app, lines: list[str], n: int = 5) -> float:
+    """Average SQL statements per request, in-process against the same database."""
+    from ntbase.db import db
+
+    counts = []
+    client = app.test_client()
+    for line in lines[:n]:
+        method, path, cookie, ctype, body = line.split("\t")
+        with app.app_context():
+            c = {"n": 0}
+
+            def before(*_a, **_k):
+                c["n"] += 1
+
+            sa.event.listen(db.engine, "before_cursor_execute", before)
+            try:
+                headers = {"Cookie": cookie} if cookie else {}
+                if ctype:
+                    headers["Content-Type"] = ctype
+                client.open(path, method=method, headers=headers, data=body.encode() if body else None)
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", before)
+        counts.append(c["n"])
+    return round(statistics.mean(counts), 1) if counts else 0.0
+
+
+def bulk_verify(app, sample: dict, base_url: str) -> dict:
+    """10,000-row bulk verification through the office API (token auth), timed end to end."""
+    from ntbase.certificates import codes
+    from ntbase.db import db
+
+    try:
+        from ntbase.office.services import create_api_token
+    except ImportError:
+        return {"skipped": "office API not available"}
+    real = sample["certificate_codes"]
+    rows = [(real[i % len(real)] if i % 3 else codes.new_code()) for i in range(10_000)]
+    with app.app_context():
+        from ntbase.accounts.models import User
+
+        office = db.session.scalar(sa.select(User).where(User.email == sample["office_email"]))
+        token, _row = create_api_token(office, "bench", ["verify:bulk"])
+        db.session.commit()
+    req = urllib.request.Request(base_url + "/api/v1/office/verify-bulk", method="POST",
+                                 data=json.dumps({"codes": rows}).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            data = json.loads(resp.read())
+        times.append(time.perf_counter() - t0)
+    n = len(data.get("results", []))
+    return {"rows": 10_000, "results": n, "seconds_median": round(statistics.median(times), 3)}
+
+
+def hammer(app, url: str, instance: str, sample: dict, duration: float) -> dict:
+    """Two gunicorn instances, one database, enrollments for tiny courses; then count."""
+    from ntbase.catalog.models import Course
+    from ntbase.db import db
+    from ntbase.enrollment.models import SEAT_STATES, Enrollment
+    from ntbase.payments.models import PaymentIntent, PaymentState
+
+    with app.app_context():
+        # five future courses become 5-seat courses with nobody enrolled
+        ids = sample["course_ids"][-5:]
+        db.session.execute(sa.delete(PaymentIntent).where(PaymentIntent.enrollment_id.in_(
+            sa.select(Enrollment.id).where(Enrollment.course_id.in_(ids)))))
+        from ntbase.enrollment.models import EnrollmentEvent
+
+        db.session.execute(sa.delete(EnrollmentEvent).where(EnrollmentEvent.enrollment_id.in_(
+            sa.select(Enrollment.id).where(Enrollment.course_id.in_(ids)))))
+        db.session.execute(sa.delete(Enrollment).where(Enrollment.course_id.in_(ids)))
+        from ntbase.db import now
+
+        t = now()
+        db.session.execute(sa.update(Course).where(Course.id.in_(ids)).values(
+            capacity=5, seats_taken=0, enroll_opens_at=t.replace(year=t.year - 1),
+            status="published"))
+        db.session.commit()
+    sessions = session_cookies(app, sample["learner_ids"][200:1200])
+    lines = [tsv("POST", f"/courses/{random.choice(ids)}/enroll", cookie,
+                 "application/x-www-form-urlencoded", "csrf_token=" + urllib.parse.quote(token))
+             for cookie, token in sessions]
+    a, b = Gunicorn(url, instance), Gunicorn(url, instance)
+    try:
+        import threading
+
+        results = {}
+
+        def run(name, server):
+            results[name] = wrk(server.base, lines, 16, duration)
+
+        th = [threading.Thread(target=run, args=(n, s)) for n, s in (("a", a), ("b", b))]
+        for t_ in th:
+            t_.start()
+        for t_ in th:
+            t_.join()
+    finally:
+        a.stop()
+        b.stop()
+    with app.app_context():
+        oversold = 0
+        mismatched = 0
+        for cid in ids:
+            course = db.session.get(Course, cid)
+            db.session.refresh(course)
+            holding = db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(
+                Enrollment.course_id == cid, Enrollment.state.in_(SEAT_STATES)))
+            oversold += max(0, holding - course.capacity)
+            mismatched += int(holding != course.seats_taken)
+        paid_without_seat = db.session.scalar(
+            sa.select(sa.func.count(PaymentIntent.id)).join(Enrollment, PaymentIntent.enrollment_id == Enrollment.id)
+            .where(Enrollment.course_id.in_(ids), PaymentIntent.state == PaymentState.SUCCEEDED,
+                   Enrollment.state.not_in(SEAT_STATES)))
+        total = db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(Enrollment.course_id.in_(ids)))
+    return {"requests": results["a"]["requests"] + results["b"]["requests"], "enrollments": total,
+            "seats": 5 * len(ids), "oversold": oversold, "seat_count_mismatches": mismatched,
+            "payments_without_seat": paid_without_seat}
+
+
+# ---------------------------------------------------------------- driver
+def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool) -> dict:
+    from bench.generate import generate
+
+    name = f"ntbase_bench_{size.lower()}"
+    instance = tempfile.mkdtemp(prefix=f"ntbase-bench-{size}-")
+    url = create_db(name)
+    try:
+        log(f"{size}: migrating")
+        migrate(url, instance)
+        log(f"{size}: generating")
+        t0 = time.perf_counter()
+        sample = generate(url, size, log=lambda m: log(f"{size}: {m}"))
+        gen_s = round(time.perf_counter() - t0, 1)
+        app = make_app(url, instance)
+        rng = random.Random(7)
+        with app.app_context():
+            lines = endpoint_lines(app, sample, rng)
+        with app.app_context():
+            from ntbase.db import db
+
+            with db.engine.begin() as c:
+                c.exec_driver_sql("ANALYZE")
+        server = Gunicorn(url, instance)
+        results: dict = {}
+        try:
+            for ep, ls in lines.items():  # warm every worker
+                wrk(server.base, ls, 4, 1)
+            for conc in concurrencies:
+                floor = wrk(server.base, lines["floor"], conc, duration)
+                for ep, ls in lines.items():
+                    r = floor if ep == "floor" else wrk(server.base, ls, conc, duration)
+                    r["ratio_to_floor"] = round(r["rps"] / floor["rps"], 3) if floor["rps"] else None
+                    results.setdefault(ep, {})[str(conc)] = r
+                    log(f"{size} c={conc} {ep}: {r['rps']} rps p95 {r['p95_ms']} ms ratio {r['ratio_to_floor']}")
+            rss = server.worker_rss_mb()
+            bulk = bulk_verify(app, sample, server.base)
+        finally:
+            server.stop()
+        statements = {ep: count_statements(app, ls) for ep, ls in lines.items()}
+        out = {"size": size, "counts": sample["counts"], "generate_seconds": gen_s, "endpoints": results,
+               "sql_statements_per_request": statements, "worker_rss_mb": rss, "bulk_verify": bulk}
+        if do_hammer:
+            log(f"{size}: oversell hammer (two gunicorn instances)")
+            out["hammer"] = hammer(app, url, instance, sample, max(2.0, duration))
+            log(f"{size}: hammer {out['hammer']}")
+        return out
+    finally:
+        drop_db(name)
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def markdown(report: dict) -> str:
+    lines = [f"Machine: {report['machine']}; gunicorn {WORKERS} sync workers × {THREADS} thread(s); "
+             f"wrk {report['duration']} s per point; PostgreSQL {report.get('pg', '')}.", ""]
+    for size, res in report["sizes"].items():
+        c = res["counts"]
+        lines.append(f"**Size {size}** — {c['courses']:,} courses, {c['learners']:,} learners, "
+                     f"{c['enrollments']:,} enrollments, {c['certificates']:,} certificates, "
+                     f"{c['ledger']:,} ledger entries (generated in {res['generate_seconds']} s).")
+        lines.append("")
+        lines.append("| endpoint | clients | req/s | ratio to floor | p50 ms | p95 ms | p99 ms | errors | SQL/request |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for ep, by_c in res["endpoints"].items():
+            for conc, r in by_c.items():
+                lines.append(f"| {ep} | {conc} | {r['rps']:,} | {r['ratio_to_floor']} | {r['p50_ms']:.1f} | "
+                             f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
+                             f"{res['sql_statements_per_request'].get(ep, '')} |")
+        b = res.get("bulk_verify", {})
+        if "seconds_median" in b:
+            lines.append(f"\nBulk verification of {b['rows']:,} codes: {b['seconds_median']} s (median of 3), "
+                         f"{b['results']:,} results.")
+        if res.get("worker_rss_mb"):
+            lines.append(f"Worker RSS after the run: {', '.join(str(x) for x in res['worker_rss_mb'])} MB.")
+        if "hammer" in res:
+            h = res["hammer"]
+            lines.append(f"Oversell hammer (two gunicorn instances, {h['requests']:,} enrollment POSTs on "
+                         f"{h['seats']} seats): oversold {h['oversold']}, seat-count mismatches "
+                         f"{h['seat_count_mismatches']}, payments without a seat {h['payments_without_seat']}.")
+        lines.append("")
+    if "growth" in report:
+        lines.append("| endpoint | p50 L/S (32 clients) |")
+        lines.append("|---|---:|")
+        for ep, g in report["growth"].items():
+            lines.append(f"| {ep} | {g} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="S")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--smoke", action="store_true", help="size XS, 1 s per point, one concurrency (CI)")
+    ap.add_argument("--no-hammer", action="store_true")
+    ap.add_argument("--update-readme", action="store_true")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install wrk)")
+    if args.smoke:
+        sizes, concs, duration, name = ["XS"], [4], 1.0, args.name or "smoke"
+    else:
+        sizes = args.sizes.split(",")
+        concs = [int(c) for c in args.concurrency.split(",")]
+        duration, name = args.duration, args.name or "latest"
+    eng = sa.create_engine(PG_ADMIN)
+    with eng.connect() as c:
+        pg = c.exec_driver_sql("SHOW server_version").scalar()
+    eng.dispose()
+    report = {"name": name, "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+              f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, Python "
+              f"{platform.python_version()}", "pg": pg, "duration": duration, "workers": WORKERS,
+              "threads": THREADS, "started": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
+    for size in sizes:
+        report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer)
+    if "S" in report["sizes"] and "L" in report["sizes"]:
+        top = str(max(concs))
+        report["growth"] = {
+            ep: round(report["sizes"]["L"]["endpoints"][ep][top]["p50_ms"] /
+                      max(report["sizes"]["S"]["endpoints"][ep][top]["p50_ms"], 0.001), 2)
+            for ep in report["sizes"]["S"]["endpoints"]}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    md = markdown(report)
+    (RESULTS / f"{name}.md").write_text(md)
+    print(md)
+    if args.update_readme:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        block = f"<!-- bench:start -->\n{md}<!-- bench:end -->"
+        text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", block, text, flags=re.S)
+        readme.write_text(text)
+    failures = []
+    for size, res in report["sizes"].items():
+        h = res.get("hammer")
+        if h and (h["oversold"] or h["payments_without_seat"] or h["seat_count_mismatches"]):
+            failures.append(f"{size}: hammer found inconsistencies {h}")
+        for ep, by_c in res["endpoints"].items():
+            for conc, r in by_c.items():
+                if r["requests"] == 0:
+                    failures.append(f"{size} {ep} c={conc}: no request completed")
+    if failures:
+        sys.exit("\n".join(failures))
+
+
+if __name__ == "__main__":
+    main()
