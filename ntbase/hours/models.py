@@ -120,6 +120,8 @@ class LedgerEntry(TimestampMixin, db.Model):
     review_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     evidence = relationship("Evidence")
+    learner = relationship("User", foreign_keys=[learner_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
 
 class ExemptionEvent(TimestampMixin, db.Model):
@@ -150,6 +152,8 @@ class ExemptionEvent(TimestampMixin, db.Model):
     review_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     evidence = relationship("Evidence")
+    learner = relationship("User", foreign_keys=[learner_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
 
 class Statement(db.Model):
