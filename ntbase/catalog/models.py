@@ -51,6 +51,10 @@ class Course(TimestampMixin, db.Model):
         sa.CheckConstraint("pass_mark IS NULL OR (pass_mark >= 0 AND pass_mark <= 100)", name="pass_mark_range"),
         sa.CheckConstraint("attendance_required_pct >= 0 AND attendance_required_pct <= 100", name="attendance_pct_range"),
         sa.Index("ix_course_catalog", "status", "first_session_at"),
+        # keyword search is ILIKE '%词%' on search_text: a trigram GIN index serves it on
+        # PostgreSQL (needs the pg_trgm extension; SQLite scans, which is fine at its scale)
+        sa.Index("ix_course_search_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,585 @@
+"""Courses: create, edit, publish, close, cancel. The rules of ../shared/RULES.md §3 and §5.
+
+Functions take plain values (``CourseInput``) so the pages, the importer, the API and the
+demo loader share one set of rules. They flush, never commit.
+"""
+from __future__ import annotations
+
+import html
+import importlib
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import markdown
+import nh3
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ntbase.bases.models import FeeItem, Room, TrainingBase
+from ntbase.bases.services import (
+    current_disclosure,
+    disclosure_incomplete_message,
+    load_disclosure,
+    record_disclosure_version,
+)
+from ntbase.catalog.models import (
+    Course,
+    CourseChange,
+    CourseFeeLine,
+    CourseMode,
+    CourseSession,
+    CourseStatus,
+)
+from ntbase.db import DomainError, db, now
+from ntbase.enums import PROFESSION_CODES, Category, TitleLevel
+
+# Art. 17(2)/(3): hours per day of training
+HOURS_PER_DAY = Decimal("6")
+TALENT_HOURS_PER_DAY = Decimal("8")
+# a day with more than this many scheduled hours is a full day; otherwise half a day
+FULL_DAY_MIN_HOURS = 4
+MAX_CAPACITY = 10000
+ONE_PLACE = Decimal("0.1")
+
+# what a course description may contain after sanitising
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h3", "h4", "blockquote", "a",
+                "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+@dataclass
+class SessionInput:
+    starts_at: datetime
+    ends_at: datetime
+    room_id: int | None = None
+    topic: str = ""
+
+
+@dataclass
+class FeeLineInput:
+    fee_item_id: int
+    quantity: int = 1
+
+
+@dataclass
+class CourseInput:
+    title: str
+    category: str
+    mode: str = CourseMode.IN_PERSON.value
+    sessions: list[SessionInput] = field(default_factory=list)
+    fee_lines: list[FeeLineInput] = field(default_factory=list)
+    # a declared price (import/API): must equal the sum of the fee lines, or, with no fee
+    # lines, the amount of one declared fee item; None = the sum of the fee lines
+    price_fen: int | None = None
+    hours: Decimal | None = None  # None = the Art. 17 default
+    is_talent_training: bool = False
+    teacher_ids: list[int] = field(default_factory=list)
+    room_id: int | None = None
+    profession_series: list[str] = field(default_factory=list)
+    staff_levels: list[str] = field(default_factory=list)
+    enroll_opens_at: datetime | None = None
+    enroll_closes_at: datetime | None = None
+    capacity: int = 30
+    refund_policy: str = ""
+    refund_cutoff_hours: int = 24
+    description_md: str = ""
+    change_reason: str = ""  # required when price/schedule/location change after enrollments
+
+
+# ---------------------------------------------------------------- pure helpers
+def render_description(md_text: str) -> str:
+    """Markdown -> HTML with only harmless tags left (no script, no event handlers)."""
+    raw = markdown.markdown(md_text or "", extensions=["sane_lists"], output_format="html")
+    return nh3.clean(raw, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "td": {"align"},
+                                                         "th": {"align"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+
+
+def plain_text(html_text: str) -> str:
+    return " ".join(html.unescape(nh3.clean(html_text or "", tags=set())).split())
+
+
+def training_days(sessions: list[SessionInput]) -> Decimal:
+    """Days of attendance (Art. 17): a date counts 1, or ½ when it has at most 4 hours."""
+    per_date: dict = defaultdict(timedelta)
+    for s in sessions:
+        per_date[s.starts_at.date()] += s.ends_at - s.starts_at
+    days = Decimal(0)
+    for total in per_date.values():
+        days += Decimal(1) if total > timedelta(hours=FULL_DAY_MIN_HOURS) else Decimal("0.5")
+    return days
+
+
+def default_hours(sessions: list[SessionInput], talent: bool) -> Decimal:
+    """Art. 17: days × 6 h (× 8 h when run as city high-level-talent training)."""
+    rate = TALENT_HOURS_PER_DAY if talent else HOURS_PER_DAY
+    return (training_days(sessions) * rate).quantize(ONE_PLACE)
+
+
+def parse_hours(raw, field: str = "hours") -> Decimal | None:
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise DomainError(_("Enter hours as a number with at most one decimal place."), field=field) from exc
+    if not value.is_finite() or value != value.quantize(ONE_PLACE):
+        raise DomainError(_("Enter hours as a number with at most one decimal place."), field=field)
+    return value
+
+
+# ---------------------------------------------------------------- look-ups
+def get_course_or_404(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    return course
+
+
+def load_course(course_id: int) -> Course | None:
+    """A course with everything its page shows, in a fixed number of statements."""
+    return db.session.scalar(
+        sa.select(Course).where(Course.id == course_id).options(
+            sa.orm.joinedload(Course.base), sa.orm.joinedload(Course.location),
+            sa.orm.joinedload(Course.room),
+            sa.orm.joinedload(Course.disclosure_version),
+            selectinload(Course.sessions).joinedload(CourseSession.room),
+            selectinload(Course.teachers),
+            selectinload(Course.fee_lines).joinedload(CourseFeeLine.fee_item),
+        )
+    )
+
+
+def enrollment_rows_exist(course_id: int) -> bool:
+    from ntbase.enrollment.models import Enrollment
+
+    return db.session.scalar(sa.select(sa.exists().where(Enrollment.course_id == course_id)))
+
+
+def course_has_enrollments(course: Course) -> bool:
+    return course.seats_taken > 0 or (course.id is not None and enrollment_rows_exist(course.id))
+
+
+def enrolled_learner_ids(course_id: int) -> list[int]:
+    """Learners with a live enrollment (waiting, holding, confirmed or completed)."""
+    from ntbase.enrollment.models import LIVE_STATES, Enrollment
+
+    return db.session.scalars(sa.select(Enrollment.learner_id).where(
+        Enrollment.course_id == course_id, Enrollment.state.in_(LIVE_STATES)).distinct()).all()
+
+
+def base_courses(base_id: int) -> list[Course]:
+    """Every course of a base (staff dashboard), newest first, with sessions counted by SQL."""
+    return db.session.scalars(
+        sa.select(Course).where(Course.base_id == base_id)
+        .order_by(Course.first_session_at.desc().nulls_last(), Course.id.desc())
+    ).all()
+
+
+# ---------------------------------------------------------------- validation
+def _choice(value: str, enum_cls, field: str, message: str):
+    try:
+        return enum_cls(value)
+    except ValueError as exc:
+        raise DomainError(message, field=field) from exc
+
+
+def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) -> list[tuple[FeeItem, int, int]]:
+    """[(fee item, quantity, amount_fen)]. Unchanged lines keep the amount they were priced at."""
+    items = {f.id: f for f in base.fee_items}
+    kept = {(line.fee_item_id, line.quantity): line.amount_fen for line in course.fee_lines}
+    lines: list[tuple[FeeItem, int, int]] = []
+    seen = set()
+    for li in data.fee_lines:
+        try:
+            qty = int(li.quantity)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(_("Enter a whole number of units."), field="fee_lines") from exc
+        if qty == 0:
+            continue
+        if qty < 0 or qty > 1000:
+            raise DomainError(_("Enter a whole number of units."), field="fee_lines")
+        item = items.get(li.fee_item_id)
+        key = (li.fee_item_id, qty)
+        if item is None or (not item.active and key not in kept) or li.fee_item_id in seen:
+            raise DomainError(_("Choose fee items from your base's declared fee items."), field="fee_lines")
+        seen.add(li.fee_item_id)
+        lines.append((item, qty, kept.get(key, item.amount_fen * qty)))
+    total = sum(amount for _i, _q, amount in lines)
+    declared = data.price_fen
+    if declared is not None:
+        if declared < 0:
+            raise DomainError(_("A price cannot be negative."), field="price")
+        if lines and declared != total:
+            raise DomainError(_("The price does not equal the sum of the fee items chosen."), field="price")
+        if not lines and declared > 0:
+            match = next((f for f in base.fee_items if f.active and f.amount_fen == declared), None)
+            if match is None:
+                raise DomainError(_("This price matches none of the base's declared fee items. Declare the fee "
+                                    "item in the disclosure first."), field="price")
+            lines.append((match, 1, match.amount_fen))
+    return lines
+
+
+def _resolve_rooms(base: TrainingBase, ids: set[int]) -> dict[int, Room]:
+    rooms = {}
+    for loc in base.locations:
+        for r in loc.rooms:
+            rooms[r.id] = r
+    unknown = [i for i in ids if i not in rooms or not rooms[i].active or not rooms[i].location.active]
+    if unknown:
+        raise DomainError(_("Choose a room of your base's declared locations."), field="room_id")
+    return rooms
+
+
+def _check_overlaps(course: Course, sessions: list[SessionInput]) -> None:
+    """No two sessions of this course at once; no two courses in one room at once."""
+    ordered = sorted(sessions, key=lambda s: s.starts_at)
+    for a, b in itertools.pairwise(ordered):
+        if b.starts_at < a.ends_at:
+            raise DomainError(_("Two sessions of this course overlap (%(a)s and %(b)s).",
+                                a=a.starts_at.strftime("%Y-%m-%d %H:%M"), b=b.starts_at.strftime("%Y-%m-%d %H:%M")),
+                              field="sessions")
+    conds = [sa.and_(CourseSession.room_id == s.room_id, CourseSession.starts_at < s.ends_at,
+                     CourseSession.ends_at > s.starts_at) for s in sessions if s.room_id]
+    if not conds:
+        return
+    stmt = (sa.select(CourseSession.starts_at, CourseSession.ends_at, Course.title, Room.name)
+            .join(Course, Course.id == CourseSession.course_id).join(Room, Room.id == CourseSession.room_id)
+            .where(sa.or_(*conds), Course.status != CourseStatus.CANCELLED).limit(1))
+    if course.id is not None:
+        stmt = stmt.where(Course.id != course.id)
+    clash = db.session.execute(stmt).first()
+    if clash is not None:
+        raise DomainError(
+            _("Room %(room)s is already booked from %(start)s to %(end)s by the course “%(title)s”.",
+              room=clash.name, start=clash.starts_at.strftime("%Y-%m-%d %H:%M"),
+              end=clash.ends_at.strftime("%H:%M"), title=clash.title),
+            field="sessions")
+
+
+def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime) -> set[str]:
+    """Validate ``data`` completely, then write it to ``course``. Returns the sensitive
+    fields (price, schedule, location) that changed."""
+    title = (data.title or "").strip()
+    if not title:
+        raise DomainError(_("This field is required."), field="title")
+    if len(title) > 200:
+        raise DomainError(_("At most %(n)s characters.", n=200), field="title")
+    category = _choice(data.category, Category, "category", _("Choose a category."))
+    mode = _choice(data.mode, CourseMode, "mode", _("Choose how the course is taught."))
+    series = [s for s in (data.profession_series or []) if s]
+    if not set(series) <= set(PROFESSION_CODES):
+        raise DomainError(_("Choose a profession series."), field="profession_series")
+    levels = [s for s in (data.staff_levels or []) if s]
+    if not set(levels) <= {t.value for t in TitleLevel}:
+        raise DomainError(_("Choose a title level."), field="staff_levels")
+
+    fee_lines = _resolve_fee_lines(course, base, data)
+    price_fen = sum(a for _i, _q, a in fee_lines)
+
+    # sessions and rooms
+    if not data.sessions:
+        raise DomainError(_("Add at least one session (date, start and end time)."), field="sessions")
+    sessions = sorted(data.sessions, key=lambda s: s.starts_at)
+    for s in sessions:
+        if s.ends_at <= s.starts_at:
+            raise DomainError(_("A session must end after it starts (%(d)s).",
+                                d=s.starts_at.strftime("%Y-%m-%d %H:%M")), field="sessions")
+        if s.ends_at - s.starts_at > timedelta(hours=14):
+            raise DomainError(_("A session lasts at most one day; add one session per day."), field="sessions")
+    room_id = data.room_id or None
+    if mode == CourseMode.ONLINE:
+        room_id = None
+        sessions = [SessionInput(s.starts_at, s.ends_at, None, s.topic) for s in sessions]
+    else:
+        sessions = [SessionInput(s.starts_at, s.ends_at, s.room_id or room_id, s.topic) for s in sessions]
+    ids = {s.room_id for s in sessions if s.room_id} | ({room_id} if room_id else set())
+    rooms = _resolve_rooms(base, ids)
+    if mode == CourseMode.IN_PERSON:
+        if room_id is None:
+            raise DomainError(_("An in-person course needs a teaching location and room."), field="room_id")
+    location_id = rooms[room_id].location_id if room_id else None
+    _check_overlaps(course, sessions)
+
+    # hours (Art. 17)
+    talent = bool(data.is_talent_training)
+    if talent and not base.is_talent_base:
+        raise DomainError(_("Only a designated city high-level talent training base may run courses as "
+                            "high-level talent training (8 hours a day)."), field="is_talent_training")
+    hours = data.hours
+    if hours is not None:
+        hours = Decimal(hours)
+        if hours != hours.quantize(ONE_PLACE) or hours <= 0:
+            raise DomainError(_("Enter hours as a number with at most one decimal place."), field="hours")
+    if mode == CourseMode.ONLINE:
+        if hours is None:
+            raise DomainError(_("An online course declares its hours."), field="hours")
+        if hours > 999:
+            raise DomainError(_("Enter hours as a number with at most one decimal place."), field="hours")
+    else:
+        limit = default_hours(sessions, talent)
+        if hours is None:
+            hours = limit
+        elif hours > limit:
+            raise DomainError(_("At most %(max)s hours: %(days)s days × %(rate)s hours a day (Art. 17). A base may "
+                                "declare fewer hours, never more.", max=limit, days=training_days(sessions),
+                                rate=TALENT_HOURS_PER_DAY if talent else HOURS_PER_DAY), field="hours")
+
+    # teachers
+    teacher_ids = list(dict.fromkeys(int(t) for t in (data.teacher_ids or [])))
+    if not teacher_ids:
+        raise DomainError(_("Choose at least one teacher."), field="teacher_ids")
+    by_id = {t.id: t for t in base.teachers}
+    current = {t.id for t in course.teachers}
+    if any(t not in by_id or (not by_id[t].active and t not in current) for t in teacher_ids):
+        raise DomainError(_("Choose teachers from your base's list."), field="teacher_ids")
+    teachers = [by_id[t] for t in teacher_ids]
+
+    # capacity and enrollment window
+    try:
+        capacity = int(data.capacity)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(_("Enter a whole number of at least 1."), field="capacity") from exc
+    if capacity < 1 or capacity > MAX_CAPACITY:
+        raise DomainError(_("Enter a whole number of at least 1."), field="capacity")
+    if capacity < course.seats_taken:
+        raise DomainError(_("%(n)s seats are already taken: the capacity cannot be lower.", n=course.seats_taken),
+                          field="capacity")
+    if mode == CourseMode.IN_PERSON and capacity > rooms[room_id].seats:
+        raise DomainError(_("The room has %(n)s seats: the capacity cannot be higher.", n=rooms[room_id].seats),
+                          field="capacity")
+    first = sessions[0].starts_at
+    opens = data.enroll_opens_at or min(now_, first - timedelta(minutes=1))
+    closes = data.enroll_closes_at or first
+    if closes > first:
+        raise DomainError(_("Enrollment must close before the first session starts."), field="enroll_closes_at")
+    if opens >= closes:
+        raise DomainError(_("Enrollment must open before it closes."), field="enroll_opens_at")
+    try:
+        cutoff = int(data.refund_cutoff_hours)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(_("Enter a whole number of hours."), field="refund_cutoff_hours") from exc
+    if cutoff < 0 or cutoff > 24 * 90:
+        raise DomainError(_("Enter a whole number of hours."), field="refund_cutoff_hours")
+    refund_policy = (data.refund_policy or "").strip()
+    if len(refund_policy) > 5000:
+        raise DomainError(_("At most %(n)s characters.", n=5000), field="refund_policy")
+    description_md = data.description_md or ""
+    if len(description_md) > 20000:
+        raise DomainError(_("At most %(n)s characters.", n=20000), field="description_md")
+
+    # ---- everything is valid: write
+    old_schedule = [(s.starts_at, s.ends_at, s.room_id) for s in course.sessions]
+    old = (course.price_fen if course.id else None, old_schedule, course.location_id, course.room_id)
+    course.title = title
+    course.category = category
+    course.mode = mode
+    course.profession_series = [c for c in PROFESSION_CODES if c in series]
+    course.staff_levels = [t.value for t in TitleLevel if t.value in levels]
+    course.price_fen = price_fen
+    course.hours = hours
+    course.is_talent_training = talent
+    course.capacity = capacity
+    course.enroll_opens_at = opens
+    course.enroll_closes_at = closes
+    course.refund_policy = refund_policy
+    course.refund_cutoff_hours = cutoff
+    course.description_md = description_md
+    course.description_html = render_description(description_md)
+    course.location_id = location_id
+    course.room_id = room_id
+    course.teachers = teachers
+    _write_fee_lines(course, fee_lines)
+    _write_sessions(course, sessions)
+    course.first_session_at = sessions[0].starts_at
+    course.last_session_at = max(s.ends_at for s in sessions)
+    course.search_text = build_search_text(course)
+
+    changed = set()
+    if course.id is not None:
+        if old[0] != price_fen:
+            changed.add("price")
+        if old[1] != [(s.starts_at, s.ends_at, s.room_id) for s in sessions]:
+            changed.add("schedule")
+        if (old[2], old[3]) != (location_id, room_id):
+            changed.add("location")
+    return changed
+
+
+def build_search_text(course: Course) -> str:
+    """Title + description text + teacher names: what keyword search looks in."""
+    return "\n".join([course.title, plain_text(course.description_html)] + [t.name for t in course.teachers])
+
+
+def refresh_search_text_for_teacher(teacher_id: int) -> int:
+    """A teacher was renamed: rebuild the search text of the courses they teach."""
+    from ntbase.catalog.models import course_teacher
+
+    courses = db.session.scalars(
+        sa.select(Course).join(course_teacher, course_teacher.c.course_id == Course.id)
+        .where(course_teacher.c.teacher_id == teacher_id).options(selectinload(Course.teachers))).all()
+    for c in courses:
+        c.search_text = build_search_text(c)
+    return len(courses)
+
+
+def _write_fee_lines(course: Course, lines: list[tuple[FeeItem, int, int]]) -> None:
+    existing = {(li.fee_item_id, li.quantity): li for li in course.fee_lines}
+    keep = []
+    for item, qty, amount in lines:
+        line = existing.pop((item.id, qty), None)
+        if line is None:
+            line = CourseFeeLine(fee_item_id=item.id, quantity=qty, amount_fen=amount)
+            line.fee_item = item
+        keep.append(line)
+    course.fee_lines = keep
+
+
+def _write_sessions(course: Course, sessions: list[SessionInput]) -> None:
+    """Update sessions in place (attendance refers to them); drop the surplus ones."""
+    old = sorted(course.sessions, key=lambda s: s.starts_at)
+    surplus = old[len(sessions):]
+    if surplus and any(s.id for s in surplus):
+        from ntbase.attendance.models import Attendance
+
+        ids = [s.id for s in surplus if s.id]
+        if db.session.scalar(sa.select(sa.exists().where(Attendance.session_id.in_(ids)))):
+            raise DomainError(_("A session that has attendance records cannot be removed."), field="sessions")
+    for i, s in enumerate(sessions):
+        if i < len(old):
+            row = old[i]
+        else:
+            row = CourseSession()
+            course.sessions.append(row)
+        row.starts_at, row.ends_at, row.room_id, row.topic = s.starts_at, s.ends_at, s.room_id, (s.topic or "")[:200]
+    for row in surplus:
+        course.sessions.remove(row)
+
+
+def _notify_change(course: Course, fields: set[str], reason: str) -> int:
+    from ntbase.accounts.services import notify_many
+
+    names = {"price": _("price"), "schedule": _("schedule"), "location": _("location")}
+    what = "、".join(names[f] for f in ("price", "schedule", "location") if f in fields)
+    return notify_many(
+        enrolled_learner_ids(course.id),
+        _("Course changed: %(title)s", title=course.title),
+        _("The %(what)s of this course has changed. Reason: %(reason)s", what=what, reason=reason),
+        f"/courses/{course.id}",
+    )
+
+
+# ---------------------------------------------------------------- commands
+def create_course(base: TrainingBase, data: CourseInput, actor_id: int | None = None,
+                  now: datetime | None = None) -> Course:
+    """A new draft course of ``base`` (publish it with ``publish_course``)."""
+    now_ = now or _now()
+    base = load_disclosure(base.id)
+    course = Course(base_id=base.id, status=CourseStatus.DRAFT, seats_taken=0)
+    course.teachers = []
+    course.sessions = []
+    course.fee_lines = []
+    _apply(course, base, data, now_)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course: Course, data: CourseInput, actor_id: int | None = None,
+                  now: datetime | None = None) -> Course:
+    """Edit a draft or published course. After enrollments began, a change of price,
+    schedule or location needs a reason, is recorded and notified to each learner."""
+    if course.status not in (CourseStatus.DRAFT, CourseStatus.PUBLISHED):
+        raise DomainError(_("A closed or cancelled course can no longer be changed."), field="title")
+    now_ = now or _now()
+    base = load_disclosure(course.base_id)
+    with db.session.no_autoflush:
+        changed = _apply(course, base, data, now_)
+    reason = (data.change_reason or "").strip()
+    if changed and course_has_enrollments(course):
+        if not reason:
+            raise DomainError(_("Learners have enrolled: give a reason for changing the price, schedule or "
+                                "location. Each of them will be notified."), field="change_reason")
+        db.session.add(CourseChange(course_id=course.id, fields=sorted(changed), reason=reason[:2000],
+                                    actor_id=actor_id, at=now_))
+        db.session.flush()
+        _notify_change(course, changed, reason)
+    if course.status == CourseStatus.PUBLISHED and "price" in changed:
+        # the price now comes from the fee items of the disclosure in force
+        dv = current_disclosure(course.base_id)
+        course.disclosure_version_id = dv.id if dv else course.disclosure_version_id
+    db.session.flush()
+    return course
+
+
+def publish_course(course: Course, actor_id: int | None = None, now: datetime | None = None) -> Course:
+    """draft → published, pinned to the disclosure version in force (Art. 22)."""
+    if course.status != CourseStatus.DRAFT:
+        raise DomainError(_("Only a draft can be published."), field="status")
+    base = load_disclosure(course.base_id)
+    message = disclosure_incomplete_message(base)
+    if message:
+        raise DomainError(message, field="status")
+    if not base.is_open:
+        raise DomainError(_("This base is not certified at the moment and cannot publish courses."),
+                          field="status")
+    dv = current_disclosure(base.id) or record_disclosure_version(base, actor_id, "publish")
+    course.status = CourseStatus.PUBLISHED
+    course.disclosure_version_id = dv.id
+    course.published_at = now or _now()
+    db.session.flush()
+    return course
+
+
+def close_course(course: Course, actor_id: int | None = None) -> Course:
+    """published → closed: no more enrollments; enrolled learners keep their seats."""
+    if course.status != CourseStatus.PUBLISHED:
+        raise DomainError(_("Only a published course can be closed."), field="status")
+    course.status = CourseStatus.CLOSED
+    db.session.flush()
+    return course
+
+
+def cancel_course(course: Course, reason: str, actor_id: int | None) -> Course:
+    """Cancel a course: learners are told why, and the enrollment domain refunds them."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for cancelling the course; enrolled learners will read it."),
+                          field="reason")
+    if course.status == CourseStatus.CANCELLED:
+        raise DomainError(_("This course is already cancelled."), field="reason")
+    course.status = CourseStatus.CANCELLED
+    course.cancelled_reason = reason[:2000]
+    db.session.add(CourseChange(course_id=course.id, fields=["status"], reason=reason[:2000], actor_id=actor_id,
+                                at=_now()))
+    db.session.flush()
+    from ntbase.accounts.services import notify_many
+
+    notify_many(enrolled_learner_ids(course.id), _("Course cancelled: %(title)s", title=course.title),
+                _("The base has cancelled this course. Reason: %(reason)s", reason=reason), f"/courses/{course.id}")
+    try:
+        hook = getattr(importlib.import_module("ntbase.enrollment.services"), "on_course_cancelled", None)
+    except ModuleNotFoundError as exc:
+        if not (exc.name and "ntbase.enrollment.services".startswith(exc.name)):
+            raise
+        hook = None
+    if hook is not None:
+        hook(course, actor_id)
+    db.session.flush()
+    return course
+
+
+def _now() -> datetime:
+    return now()
+
+
+# a room's location, for forms and imports
+def room_label(room: Room) -> str:
+    return f"{room.location.name} · {room.name} ({room.seats})"
+

@@ -1,0 +1,144 @@
+"""Complaints (Art. 29): 30-day deadline, explicit transitions, overdue first, learner sees answer."""
+import io
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ntbase.db import DomainError, db
+from ntbase.office import services
+from ntbase.office.models import Complaint, ComplaintState
+from tests.factories import make_learner
+from tests.office.helpers import statements_for
+
+PDF = b"%PDF-1.4\n%test\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+
+
+def _file(learner, base, at=None, subject="上课时间被临时更改"):
+    return services.file_complaint(learner, services.ComplaintInput(
+        target="base", base_id=base.id, subject=subject, details="报名时公布的时间与实际上课时间不一致。"), at=at)
+
+
+def test_deadline_is_thirty_days_after_receipt(app_ctx, learner, base_a):
+    at = datetime(2025, 3, 1, 10, 0)
+    c = _file(learner, base_a, at=at)
+    assert c.deadline_at == datetime(2025, 3, 31, 10, 0)
+    assert c.state == ComplaintState.RECEIVED
+    assert c.is_overdue(datetime(2025, 4, 1)) and not c.is_overdue(datetime(2025, 3, 30))
+
+
+def test_transitions(app_ctx, learner, base_a, office):
+    c = _file(learner, base_a)
+    services.transition_complaint(c, ComplaintState.IN_PROGRESS, office)
+    with pytest.raises(DomainError):
+        services.transition_complaint(c, ComplaintState.IN_PROGRESS, office)
+    with pytest.raises(DomainError) as exc:
+        services.transition_complaint(c, ComplaintState.ANSWERED, office, answer="")
+    assert exc.value.field == "answer"
+    services.transition_complaint(c, ComplaintState.ANSWERED, office, answer="已责成基地退还差价并书面致歉。")
+    assert c.answered_by_id == office.id and c.answered_at is not None
+    for to in ComplaintState:
+        with pytest.raises(DomainError):
+            services.transition_complaint(c, to, office, answer="再次答复内容")
+    assert [e.to_state for e in c.events] == ["received", "in_progress", "answered"]
+
+
+def test_only_office_handles_and_only_learners_file(app_ctx, learner, base_a, staff_a):
+    c = _file(learner, base_a)
+    with pytest.raises(DomainError):
+        services.transition_complaint(c, ComplaintState.IN_PROGRESS, staff_a)
+    with pytest.raises(DomainError):
+        services.file_complaint(staff_a, services.ComplaintInput(target="base", base_id=base_a.id,
+                                                                 subject="x", details="y" * 20))
+
+
+def test_database_refuses_answered_without_answer(app_ctx, learner, base_a):
+    c = _file(learner, base_a)
+    db.session.commit()
+    c.state = ComplaintState.ANSWERED
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_employer_complaint_needs_a_name(app_ctx, learner):
+    with pytest.raises(DomainError) as exc:
+        services.file_complaint(learner, services.ComplaintInput(target="employer", subject="不同意报销培训费",
+                                                                 details="单位拒绝报销已批准的培训费用。"))
+    assert exc.value.field == "employer_name"
+
+
+def test_office_list_overdue_first(client, login, office, learner, base_a, base_b):
+    from ntbase.db import now
+
+    recent = _file(learner, base_a, subject="新近投诉")
+    old = _file(learner, base_b, at=now() - timedelta(days=40), subject="逾期投诉")
+    answered = _file(learner, base_a, at=now() - timedelta(days=50), subject="已答复投诉")
+    services.transition_complaint(answered, ComplaintState.ANSWERED, office, answer="已处理完毕。")
+    db.session.commit()
+    assert [c.id for c in services.office_complaints()] == [old.id, recent.id, answered.id]
+    login(office)
+    html = client.get("/office/complaints").get_data(as_text=True)
+    assert html.index("逾期投诉") < html.index("新近投诉") < html.index("已答复投诉")
+    assert 'class="overdue"' in html
+
+
+def test_learner_files_with_attachments_and_reads_the_answer(client, login, learner, base_a):
+    login(learner)
+    resp = client.post("/me/complaints/new", data={
+        "target": "base", "base_id": str(base_a.id), "employer_name": "", "subject": "退费未到账",
+        "details": "课程取消后承诺七日内退费，至今未到账。",
+        "attachments": [(io.BytesIO(PDF), "收据.pdf"), (io.BytesIO(PNG), "截图.png")]},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    c = db.session.scalar(sa.select(Complaint))
+    assert len(c.attachments) == 2
+    assert {a.evidence.content_type for a in c.attachments} == {"application/pdf", "image/png"}
+    f = client.get(f"/me/complaints/{c.id}/files/{c.attachments[0].evidence_id}")
+    assert f.status_code == 200 and f.get_data() in (PDF, PNG)
+
+
+def test_attachment_checked_by_content(client, login, learner, base_a):
+    login(learner)
+    resp = client.post("/me/complaints/new", data={
+        "target": "base", "base_id": str(base_a.id), "subject": "x投诉", "details": "足够长的投诉内容描述。",
+        "attachments": [(io.BytesIO(b"MZ\x90\x00 not a pdf"), "evil.pdf")]}, content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert 'id="attachments-err"' in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def test_office_answers_and_learner_sees_it(client, login, office, learner, base_a):
+    c = _file(learner, base_a)
+    db.session.commit()
+    login(office)
+    resp = client.post(f"/office/complaints/{c.id}", data={"to": "answered", "answer": "", "note": ""})
+    assert resp.status_code == 422
+    resp = client.post(f"/office/complaints/{c.id}", data={"to": "answered", "answer": "基地已于3月5日退费。"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Complaint, c.id).state == ComplaintState.ANSWERED
+
+
+def test_learner_reads_own_answer_only(client, login, office, learner, base_a):
+    c = _file(learner, base_a)
+    services.transition_complaint(c, ComplaintState.ANSWERED, office, answer="基地已于3月5日退费。")
+    other = make_learner()
+    theirs = _file(other, base_a, subject="别人的投诉")
+    db.session.commit()
+    login(learner)
+    html = client.get("/me/complaints").get_data(as_text=True)
+    assert "上课时间被临时更改" in html and "别人的投诉" not in html
+    assert "基地已于3月5日退费。" in client.get(f"/me/complaints/{c.id}").get_data(as_text=True)
+    assert client.get(f"/me/complaints/{theirs.id}").status_code == 404
+
+
+def test_office_complaint_list_query_count(client, login, office, learner, base_a, count_queries):
+    _file(learner, base_a)
+    login(office)
+    n1 = statements_for(client, "/office/complaints", count_queries)
+    for _ in range(5):
+        _file(make_learner(), base_a)
+    assert statements_for(client, "/office/complaints", count_queries) == n1
