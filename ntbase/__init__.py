@@ -38,11 +38,13 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from ntbase import models  # noqa: F401  (all tables on the metadata)
+    from ntbase.db import include_object
     from ntbase.extensions import babel, csrf, db, limiter, login_manager, migrate
     from ntbase.i18n import ensure_compiled, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
+                    compare_type=True, include_object=include_object)
     csrf.init_app(app)
     ensure_compiled()
     babel.init_app(app, locale_selector=select_locale,

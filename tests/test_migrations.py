@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from ntbase.db import db
+from ntbase.db import db, include_object
 from tests.conftest import DB_KIND, create_pg_database, drop_pg_database
 
 
@@ -25,7 +25,7 @@ def fresh_db_app(make_app, tmp_path):
 
 def _diff(app):
     with app.app_context(), db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         return compare_metadata(ctx, db.metadata)
 
 
@@ -40,5 +40,19 @@ def test_upgrade_matches_models_and_downgrades(fresh_db_app):
 
 
 def _ignorable(d) -> bool:
-    # Index ops on expression/partial indexes that reflection cannot round-trip exactly
     return False
+
+
+def test_postgres_only_objects(fresh_db_app):
+    """0002 adds the trigram search index and the append-only audit trigger on PostgreSQL."""
+    import sqlalchemy as sa
+
+    with fresh_db_app.app_context():
+        upgrade()
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only")
+        names = set(db.session.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE tablename='course'")))
+        assert "ix_course_search_trgm" in names
+        triggers = set(db.session.scalars(sa.text(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass")))
+        assert "audit_log_append_only" in triggers

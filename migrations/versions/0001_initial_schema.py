@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 16:13:13.868807
+Create Date: 2026-11-29 16:36:30.778880
 
 """
 from alembic import op
@@ -223,6 +223,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_subject', ['subject_user_id', 'at'], unique=False)
 
+    op.create_table('base_assessment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('base_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('rating', sa.Enum('excellent', 'qualified', 'needs_improvement', 'unqualified', name='assessment_rating', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('conclusion', sa.Text(), nullable=False),
+    sa.Column('assessor_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('period_end >= period_start', name=op.f('ck_base_assessment_ordered')),
+    sa.ForeignKeyConstraint(['assessor_id'], ['user.id'], name=op.f('fk_base_assessment_assessor_id_user')),
+    sa.ForeignKeyConstraint(['base_id'], ['base.id'], name=op.f('fk_base_assessment_base_id_base')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_base_assessment'))
+    )
+    with op.batch_alter_table('base_assessment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_base_assessment_base_id'), ['base_id'], unique=False)
+
     op.create_table('base_status_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('base_id', sa.Integer(), nullable=False),
@@ -237,6 +255,51 @@ def upgrade():
     )
     with op.batch_alter_table('base_status_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_base_status_event_base_id'), ['base_id'], unique=False)
+
+    op.create_table('bulk_job',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('file_format', sa.String(length=8), nullable=False),
+    sa.Column('columns', sa.JSON(), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('processed', sa.Integer(), nullable=False),
+    sa.Column('rows_enc', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_bulk_job_owner_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bulk_job'))
+    )
+    with op.batch_alter_table('bulk_job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bulk_job_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bulk_job_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('complaint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.Enum('base', 'employer', name='complaint_target', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('base_id', sa.Integer(), nullable=True),
+    sa.Column('employer_name', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('deadline_at', sa.DateTime(), nullable=False),
+    sa.Column('state', sa.Enum('received', 'in_progress', 'answered', name='complaint_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("(target = 'base' AND base_id IS NOT NULL) OR (target = 'employer' AND employer_name <> '')", name=op.f('ck_complaint_has_target')),
+    sa.CheckConstraint("state <> 'answered' OR (answer <> '' AND answered_at IS NOT NULL)", name=op.f('ck_complaint_answered_has_answer')),
+    sa.CheckConstraint('deadline_at > received_at', name=op.f('ck_complaint_deadline_after_receipt')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user.id'], name=op.f('fk_complaint_answered_by_id_user')),
+    sa.ForeignKeyConstraint(['base_id'], ['base.id'], name=op.f('fk_complaint_base_id_base')),
+    sa.ForeignKeyConstraint(['learner_id'], ['user.id'], name=op.f('fk_complaint_learner_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint'))
+    )
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_base_id'), ['base_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_learner_id'), ['learner_id'], unique=False)
+        batch_op.create_index('ix_complaint_state_deadline', ['state', 'deadline_at'], unique=False)
 
     op.create_table('disclosure_version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -362,6 +425,59 @@ def upgrade():
     with op.batch_alter_table('statement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statement_holder_id_hash'), ['holder_id_hash'], unique=False)
         batch_op.create_index('ix_statement_learner_year', ['learner_id', 'year'], unique=False)
+
+    op.create_table('title_application',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('committee', sa.Enum('nantong', 'entrusted', name='committee', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('committee_name', sa.String(length=200), nullable=False),
+    sa.Column('certificate_postponed', sa.Boolean(), nullable=False),
+    sa.Column('proof_recorded_at', sa.DateTime(), nullable=True),
+    sa.Column('proof_recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('proof_note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("committee = 'nantong' OR NOT certificate_postponed", name=op.f('ck_title_application_postpone_nantong_only')),
+    sa.CheckConstraint('NOT (certificate_postponed AND proof_recorded_at IS NOT NULL)', name=op.f('ck_title_application_proof_ends_postponement')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_title_application_created_by_id_user')),
+    sa.ForeignKeyConstraint(['learner_id'], ['user.id'], name=op.f('fk_title_application_learner_id_user')),
+    sa.ForeignKeyConstraint(['proof_recorded_by_id'], ['user.id'], name=op.f('fk_title_application_proof_recorded_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_title_application')),
+    sa.UniqueConstraint('learner_id', 'year', name=op.f('uq_title_application_learner_id_year'))
+    )
+    with op.batch_alter_table('title_application', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_title_application_learner_id'), ['learner_id'], unique=False)
+        batch_op.create_index('ix_title_application_year', ['year', 'certificate_postponed'], unique=False)
+
+    op.create_table('bulk_chunk',
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('start', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('results', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['job_id'], ['bulk_job.id'], name=op.f('fk_bulk_chunk_job_id_bulk_job'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('job_id', 'start', name=op.f('pk_bulk_chunk'))
+    )
+    op.create_table('complaint_attachment',
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('evidence_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_complaint_attachment_complaint_id_complaint')),
+    sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_complaint_attachment_evidence_id_evidence')),
+    sa.PrimaryKeyConstraint('complaint_id', 'evidence_id', name=op.f('pk_complaint_attachment'))
+    )
+    op.create_table('complaint_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.Integer(), nullable=False),
+    sa.Column('from_state', sa.String(length=32), nullable=True),
+    sa.Column('to_state', sa.String(length=32), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_complaint_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_complaint_event_complaint_id_complaint')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_event'))
+    )
+    with op.batch_alter_table('complaint_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaint_event_complaint_id'), ['complaint_id'], unique=False)
 
     op.create_table('course',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -626,6 +742,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_certificate_holder_id_hash'), ['holder_id_hash'], unique=False)
         batch_op.create_index('ix_certificate_learner_year', ['learner_id', 'year'], unique=False)
 
+    op.create_table('course_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('enrollment_id', sa.Integer(), nullable=False),
+    sa.Column('stars', sa.Integer(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('stars >= 1 AND stars <= 5', name=op.f('ck_course_rating_stars_range')),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_course_rating_course_id_course')),
+    sa.ForeignKeyConstraint(['enrollment_id'], ['enrollment.id'], name=op.f('fk_course_rating_enrollment_id_enrollment')),
+    sa.ForeignKeyConstraint(['learner_id'], ['user.id'], name=op.f('fk_course_rating_learner_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_rating')),
+    sa.UniqueConstraint('learner_id', 'course_id', name=op.f('uq_course_rating_learner_id_course_id'))
+    )
+    with op.batch_alter_table('course_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_course_rating_course_id'), ['course_id'], unique=False)
+
     op.create_table('enrollment_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrollment_id', sa.Integer(), nullable=False),
@@ -777,6 +911,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enrollment_event_enrollment_id'))
 
     op.drop_table('enrollment_event')
+    with op.batch_alter_table('course_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_rating_course_id'))
+
+    op.drop_table('course_rating')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_index('ix_certificate_learner_year')
         batch_op.drop_index(batch_op.f('ix_certificate_holder_id_hash'))
@@ -834,6 +972,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_course_base_id'))
 
     op.drop_table('course')
+    with op.batch_alter_table('complaint_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_event_complaint_id'))
+
+    op.drop_table('complaint_event')
+    op.drop_table('complaint_attachment')
+    op.drop_table('bulk_chunk')
+    with op.batch_alter_table('title_application', schema=None) as batch_op:
+        batch_op.drop_index('ix_title_application_year')
+        batch_op.drop_index(batch_op.f('ix_title_application_learner_id'))
+
+    op.drop_table('title_application')
     with op.batch_alter_table('statement', schema=None) as batch_op:
         batch_op.drop_index('ix_statement_learner_year')
         batch_op.drop_index(batch_op.f('ix_statement_holder_id_hash'))
@@ -863,10 +1012,25 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_disclosure_version_base_id'))
 
     op.drop_table('disclosure_version')
+    with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaint_state_deadline')
+        batch_op.drop_index(batch_op.f('ix_complaint_learner_id'))
+        batch_op.drop_index(batch_op.f('ix_complaint_base_id'))
+
+    op.drop_table('complaint')
+    with op.batch_alter_table('bulk_job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bulk_job_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_bulk_job_created_at'))
+
+    op.drop_table('bulk_job')
     with op.batch_alter_table('base_status_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_base_status_event_base_id'))
 
     op.drop_table('base_status_event')
+    with op.batch_alter_table('base_assessment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_base_assessment_base_id'))
+
+    op.drop_table('base_assessment')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_subject')
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
