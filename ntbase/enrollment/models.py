@@ -74,6 +74,35 @@ class Enrollment(TimestampMixin, db.Model):
     events: Mapped[list[EnrollmentEvent]] = relationship(
         back_populates="enrollment", order_by="EnrollmentEvent.id"
     )
+    # read-only view for lists (selectinload); payments are written by ntbase.payments.services
+    payments = relationship("PaymentIntent", viewonly=True, order_by="PaymentIntent.id")
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.state in SEAT_STATES
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    @property
+    def paid_fen(self) -> int:
+        """Money paid and not refunded (needs ``payments`` loaded)."""
+        return sum(p.amount_fen - p.refunded_fen for p in self.payments
+                   if p.state.value in ("succeeded", "partially_refunded"))
+
+    @property
+    def amount_paid_fen(self) -> int:
+        """Money that went through, refunded or not."""
+        return sum(p.amount_fen for p in self.payments if p.succeeded_at is not None)
+
+    @property
+    def refunded_fen(self) -> int:
+        return sum(p.refunded_fen for p in self.payments)
+
+    @property
+    def last_payment(self):
+        return self.payments[-1] if self.payments else None
 
 
 class EnrollmentEvent(db.Model):

@@ -1,0 +1,53 @@
+"""Demo enrollments for learner@demo.ntbase: one free course confirmed, one paid course paid
+through the sandbox. Runs after the catalog demo; does nothing when there are no courses.
+Idempotent: a course the learner already has an enrollment in is left alone.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ntbase.accounts.models import User
+from ntbase.catalog.models import Course, CourseStatus
+from ntbase.db import DomainError, db, now
+from ntbase.enrollment.models import Enrollment, EnrollmentState
+
+DEMO_LEARNER = "learner@demo.ntbase"
+
+
+def _open_course(free: bool, at) -> Course | None:
+    price = Course.price_fen == 0 if free else Course.price_fen > 0
+    return db.session.scalar(
+        sa.select(Course).where(Course.status == CourseStatus.PUBLISHED, price,
+                                Course.enroll_opens_at <= at, Course.enroll_closes_at >= at,
+                                Course.seats_taken < Course.capacity)
+        .order_by(Course.first_session_at, Course.id).limit(1))
+
+
+def load() -> None:
+    from ntbase.enrollment.services import enroll_learner
+    from ntbase.payments.models import PaymentIntent, PaymentState
+    from ntbase.payments.states import transition as pay_transition
+
+    learner = db.session.scalar(sa.select(User).where(User.email == DEMO_LEARNER))
+    if learner is None:
+        return
+    if db.session.scalar(sa.select(Enrollment.id).where(Enrollment.learner_id == learner.id).limit(1)):
+        return  # already loaded
+    at = now()
+    for free in (True, False):
+        course = _open_course(free, at)
+        if course is None:
+            continue
+        try:
+            enrollment = enroll_learner(course, learner, now=at)
+        except DomainError:
+            continue
+        if enrollment.state == EnrollmentState.HELD:
+            # settle it as the sandbox would, without needing a request context
+            intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
+            pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat",
+                           succeeded_at=at)
+            from ntbase.enrollment.services import on_payment_succeeded
+
+            on_payment_succeeded(intent, at)
+    db.session.flush()

@@ -1,0 +1,579 @@
+"""Enrollment: seats, holds, the waitlist, cancellation and refunds. Services flush only.
+
+Seats are counted in ``Course.seats_taken`` (held + confirmed + offered) and moved only by
+atomic conditional UPDATEs, never read-then-written in Python::
+
+    UPDATE course SET seats_taken = seats_taken + 1 WHERE id = :id AND seats_taken < capacity
+
+On PostgreSQL concurrent requests queue on the row lock and each re-checks the condition
+on the latest row, so the last seat goes to exactly one of them; the CHECK constraint
+``seats_taken <= capacity`` backs this up. A freed seat passes straight to the first
+learner on the waitlist (as a time-limited offer) or back to the pool.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.util import identity_key
+
+from ntbase.accounts.models import User
+from ntbase.accounts.services import notify
+from ntbase.bases.models import TrainingBase
+from ntbase.catalog.models import Course, CourseStatus
+from ntbase.db import DomainError, db
+from ntbase.db import now as db_now
+from ntbase.enrollment.models import LIVE_STATES, SEAT_STATES, Enrollment, EnrollmentState
+from ntbase.enrollment.states import (
+    ALLOWED,
+    ConcurrentChange,
+    IllegalTransition,
+    record,
+    transition,
+)
+from ntbase.enums import CertificationStatus, Role
+from ntbase.payments import services as payments
+from ntbase.payments.models import PaymentIntent, PaymentState
+
+__all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
+           "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
+           "on_course_cancelled", "on_payment_succeeded"]
+
+log = logging.getLogger(__name__)
+S = EnrollmentState
+# states a learner or base can still cancel out of
+CANCELLABLE = (S.WAITLISTED, S.OFFERED, S.HELD, S.CONFIRMED)
+
+
+def hold_minutes() -> int:
+    return int(current_app.config.get("HOLD_MINUTES", 15))
+
+
+def offer_minutes() -> int:
+    return int(current_app.config.get("OFFER_MINUTES", 60 * 24))
+
+
+# --- the seat counter ----------------------------------------------------------------
+
+def take_seat(course_id: int) -> bool:
+    """One atomic conditional UPDATE; True when a seat was taken."""
+    result = db.session.execute(
+        sa.update(Course)
+        .where(Course.id == course_id, Course.seats_taken < Course.capacity)
+        .values(seats_taken=Course.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_seat_count(course_id)
+    return result.rowcount == 1
+
+
+def free_seats(course_id: int, n: int = 1) -> None:
+    if n <= 0:
+        return
+    result = db.session.execute(
+        sa.update(Course)
+        .where(Course.id == course_id, Course.seats_taken >= n)
+        .values(seats_taken=Course.seats_taken - n)
+        .execution_options(synchronize_session=False)
+    )
+    _expire_seat_count(course_id)
+    if result.rowcount != 1:  # pragma: no cover - would mean the counter had drifted
+        log.error("seat counter of course %s below %s while freeing seats", course_id, n)
+        raise DomainError(_("The seat count of this course is inconsistent; please contact support."))
+
+
+def _expire_seat_count(course_id: int) -> None:
+    """The UPDATE bypassed the ORM: make a loaded Course re-read its counter."""
+    course = db.session.identity_map.get(identity_key(Course, course_id))
+    if course is not None:
+        db.session.expire(course, ["seats_taken"])
+
+
+def seat_holders(course_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(
+        Enrollment.course_id == course_id, Enrollment.state.in_(SEAT_STATES))) or 0
+
+
+# --- pure rules ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CancelTerms:
+    allowed: bool
+    refund_fen: int = 0
+    deadline: datetime | None = None
+    reason: str = ""  # code: started / final / late (cancel without refund)
+
+
+def refund_deadline(first_session_at: datetime | None, cutoff_hours: int) -> datetime | None:
+    return first_session_at - timedelta(hours=cutoff_hours) if first_session_at else None
+
+
+def cancellation_terms(state: EnrollmentState, paid_fen: int, first_session_at: datetime | None,
+                       cutoff_hours: int, now: datetime) -> CancelTerms:
+    """What cancelling now means: allowed at all, and how much comes back.
+
+    NTBase's rule: until ``cutoff_hours`` before the first session a paid seat is refunded
+    in full; after that the learner may still give the seat up (it goes to the waitlist)
+    but gets nothing back; once the course has started nobody cancels online.
+    """
+    deadline = refund_deadline(first_session_at, cutoff_hours)
+    if state not in CANCELLABLE:
+        return CancelTerms(False, deadline=deadline, reason="final")
+    if state == S.CONFIRMED and first_session_at is not None and now >= first_session_at:
+        return CancelTerms(False, deadline=deadline, reason="started")
+    if paid_fen <= 0:
+        return CancelTerms(True, 0, deadline)
+    if deadline is None or now <= deadline:
+        return CancelTerms(True, paid_fen, deadline)
+    return CancelTerms(True, 0, deadline, reason="late")
+
+
+# --- queries ------------------------------------------------------------------------
+
+def live_enrollment(course_id: int, learner_id: int) -> Enrollment | None:
+    return db.session.scalar(sa.select(Enrollment).where(
+        Enrollment.course_id == course_id, Enrollment.learner_id == learner_id,
+        Enrollment.state.in_(LIVE_STATES)))
+
+
+def _waitlist_length(course_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(
+        Enrollment.course_id == course_id, Enrollment.state == S.WAITLISTED)) or 0
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    if enrollment.state != S.WAITLISTED:
+        return None
+    ahead = db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(
+        Enrollment.course_id == enrollment.course_id, Enrollment.state == S.WAITLISTED,
+        sa.tuple_(Enrollment.waitlisted_at, Enrollment.id) < sa.tuple_(enrollment.waitlisted_at, enrollment.id),
+    )) or 0
+    return ahead + 1
+
+
+def get_enrollment(enrollment_id: int) -> Enrollment | None:
+    return db.session.get(Enrollment, enrollment_id)
+
+
+def learner_enrollments(learner_id: int) -> list[Enrollment]:
+    """Everything "my courses" shows, in a fixed number of statements."""
+    return db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.learner_id == learner_id)
+        .options(joinedload(Enrollment.course).joinedload(Course.base),
+                 joinedload(Enrollment.course).selectinload(Course.sessions),
+                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds))
+        .order_by(Enrollment.id.desc())
+    ).unique().all()
+
+
+def waitlist_positions(enrollments: list[Enrollment]) -> dict[int, int]:
+    """Position of each waitlisted enrollment in its course's queue, in one statement."""
+    waiting = [e for e in enrollments if e.state == S.WAITLISTED]
+    if not waiting:
+        return {}
+    course_ids = {e.course_id for e in waiting}
+    rows = db.session.execute(
+        sa.select(Enrollment.id, Enrollment.course_id).where(
+            Enrollment.course_id.in_(course_ids), Enrollment.state == S.WAITLISTED)
+        .order_by(Enrollment.course_id, Enrollment.waitlisted_at, Enrollment.id)
+    ).all()
+    positions, counter = {}, {}
+    for eid, cid in rows:
+        counter[cid] = counter.get(cid, 0) + 1
+        positions[eid] = counter[cid]
+    return positions
+
+
+# --- notices in the learner's own language ---------------------------------------------
+
+def _tell(learner: User, title_fn, body_fn=lambda: "", link: str | None = None) -> None:
+    locale = learner.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    with force_locale(locale):
+        notify(learner.id, title_fn(), body_fn(), link)
+
+
+def _my_courses_link() -> str | None:
+    try:
+        return url_for("enrollment.my_courses")
+    except RuntimeError:  # no request (CLI sweep): a relative path still works in the notice
+        return "/me/courses"
+
+
+# --- enroll ---------------------------------------------------------------------------
+
+def check_open_for_enrollment(course: Course, now: datetime) -> None:
+    if course.status == CourseStatus.CANCELLED:
+        raise DomainError(_("This course has been cancelled and takes no enrollments."), code="cancelled")
+    if course.status != CourseStatus.PUBLISHED:
+        raise DomainError(_("This course is not open for enrollment."), code="not_published")
+    base = db.session.get(TrainingBase, course.base_id)
+    if base is None or base.status != CertificationStatus.CERTIFIED:
+        raise DomainError(_("This training base is not certified at present and takes no enrollments."),
+                          code="base_not_certified")
+    if now < course.enroll_opens_at:
+        raise DomainError(_("Enrollment opens on %(when)s.", when=course.enroll_opens_at.strftime("%Y-%m-%d %H:%M")),
+                          code="window")
+    if now > course.enroll_closes_at:
+        raise DomainError(_("Enrollment closed on %(when)s.", when=course.enroll_closes_at.strftime("%Y-%m-%d %H:%M")),
+                          code="window")
+
+
+def duplicate_message() -> str:
+    return _("You are already enrolled in this course. See “My courses”.")
+
+
+def enroll_learner(course: Course, learner: User, actor: User | None = None, now: datetime | None = None,
+                   *, source: str = "self") -> Enrollment:
+    """Take a seat (confirmed if free, held while paying), or join the waitlist when full.
+
+    ``source="manual"``: a base enrolls a learner (e.g. an employer's group); a paid seat is
+    then reserved as an offer the learner accepts and pays, so a confirmed paid enrollment
+    always has a payment behind it.
+    """
+    now = now or db_now()
+    actor_id = actor.id if actor is not None else learner.id
+    if learner.role != Role.LEARNER or learner.profile is None:
+        raise DomainError(_("Only learner accounts can enroll in courses."), code="not_learner")
+    check_open_for_enrollment(course, now)
+    sweep_expired(now, course_id=course.id)
+    if live_enrollment(course.id, learner.id) is not None:
+        if source == "manual":
+            raise DomainError(_("This learner is already enrolled in this course."), field="id_number",
+                              code="duplicate")
+        raise DomainError(duplicate_message(), code="duplicate")
+
+    enrollment = Enrollment(course_id=course.id, learner_id=learner.id, price_fen=course.price_fen,
+                            disclosure_version_id=course.disclosure_version_id, source=source,
+                            enrolled_by_id=actor.id if actor is not None and actor.id != learner.id else None,
+                            checkin_token=secrets.token_urlsafe(24), created_at=now, updated_at=now)
+    # nobody jumps the queue: while anyone waits, newcomers wait behind them
+    if _waitlist_length(course.id) == 0 and take_seat(course.id):
+        if course.price_fen == 0:
+            enrollment.state, enrollment.confirmed_at = S.CONFIRMED, now
+        elif source == "manual":
+            enrollment.state = S.OFFERED
+            enrollment.offer_expires_at = _offer_deadline(course, now)
+        else:
+            enrollment.state = S.HELD
+            enrollment.hold_expires_at = now + timedelta(minutes=hold_minutes())
+    else:
+        enrollment.state, enrollment.waitlisted_at = S.WAITLISTED, now
+    db.session.add(enrollment)
+    db.session.flush()  # the partial unique index refuses a second live enrollment here
+    record(enrollment, None, enrollment.state, actor_id,
+           "manual enrollment by base staff" if source == "manual" else "enrolled", now)
+    if enrollment.state == S.HELD:
+        _create_intent(enrollment, actor_id, now)
+    if source == "manual":
+        _tell(learner, lambda: _("A base enrolled you in “%(title)s”", title=course.title),
+              lambda: (_("Accept the reserved seat and pay before %(when)s.",
+                         when=enrollment.offer_expires_at.strftime("%Y-%m-%d %H:%M"))
+                       if enrollment.state == S.OFFERED else enrollment.state.title),
+              _my_courses_link())
+    return enrollment
+
+
+def _offer_deadline(course: Course, now: datetime) -> datetime:
+    deadline = now + timedelta(minutes=offer_minutes())
+    if course.first_session_at is not None:
+        deadline = min(deadline, course.first_session_at)
+    return deadline
+
+
+def _create_intent(enrollment: Enrollment, actor_id: int | None, now: datetime) -> PaymentIntent:
+    attempt = db.session.scalar(sa.select(sa.func.count(PaymentIntent.id))
+                                .where(PaymentIntent.enrollment_id == enrollment.id)) or 0
+    return payments.create_payment(
+        enrollment_id=enrollment.id, learner_id=enrollment.learner_id, amount_fen=enrollment.price_fen,
+        idempotency_key=f"enrollment-{enrollment.id}-{attempt + 1}", expires_at=enrollment.hold_expires_at,
+        actor_id=actor_id, description=f"course {enrollment.course_id}", at=now)
+
+
+def start_payment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> PaymentIntent:
+    """The pending intent for a held seat (a new one after a failed or cancelled attempt)."""
+    now = now or db_now()
+    if enrollment.state != S.HELD or (enrollment.hold_expires_at and enrollment.hold_expires_at < now):
+        raise DomainError(_("This seat is no longer held for you. Enroll again to get a new seat."),
+                          code="not_held")
+    pending = db.session.scalar(sa.select(PaymentIntent).where(
+        PaymentIntent.enrollment_id == enrollment.id, PaymentIntent.state == PaymentState.PENDING)
+        .order_by(PaymentIntent.id.desc()).limit(1))
+    return pending or _create_intent(enrollment, actor_id, now)
+
+
+def accept_offer(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> Enrollment:
+    """Take up an offered seat: held while paying, or confirmed at once for a free course."""
+    now = now or db_now()
+    if enrollment.state != S.OFFERED or (enrollment.offer_expires_at and enrollment.offer_expires_at < now):
+        raise DomainError(_("This offer is no longer valid."), code="offer_gone")
+    course = db.session.get(Course, enrollment.course_id)
+    if course.status != CourseStatus.PUBLISHED:
+        raise DomainError(_("This course is not open for enrollment."), code="not_published")
+    if enrollment.price_fen == 0:
+        return transition(enrollment, S.CONFIRMED, actor_id, "offer accepted", now, confirmed_at=now)
+    transition(enrollment, S.HELD, actor_id, "offer accepted", now,
+               hold_expires_at=now + timedelta(minutes=hold_minutes()))
+    _create_intent(enrollment, actor_id, now)
+    return enrollment
+
+
+# --- payment outcome --------------------------------------------------------------------
+
+def on_payment_succeeded(intent: PaymentIntent, at: datetime) -> str:
+    """The provider took the money: confirm the seat, or give the money back.
+
+    Never a payment without a seat: a held seat is confirmed; an expired hold is revived
+    when a seat can still be taken; anything else is refunded in full at once.
+    """
+    enrollment = db.session.get(Enrollment, intent.enrollment_id)
+    course = db.session.get(Course, enrollment.course_id)
+    learner = db.session.get(User, enrollment.learner_id)
+    if enrollment.state == S.HELD:
+        transition(enrollment, S.CONFIRMED, None, "payment succeeded", at, confirmed_at=at)
+        _tell(learner, lambda: _("Enrollment confirmed: %(title)s", title=course.title),
+              lambda: _("Payment of %(amount)s received.", amount=payments.yuan(intent.amount_fen)),
+              _my_courses_link())
+        return "enrollment confirmed"
+    if (enrollment.state == S.EXPIRED and course.status == CourseStatus.PUBLISHED
+            and live_enrollment(course.id, learner.id) is None and take_seat(course.id)):
+        transition(enrollment, S.CONFIRMED, None, "late payment; a seat was still free", at, confirmed_at=at)
+        _tell(learner, lambda: _("Enrollment confirmed: %(title)s", title=course.title),
+              lambda: _("Your payment arrived after the hold expired, but a seat was still free."),
+              _my_courses_link())
+        return "enrollment confirmed (late payment)"
+    payments.refund_remaining(intent, key=f"auto-{intent.id}", actor_id=None,
+                              reason=f"no seat for this payment (enrollment {enrollment.state.value})", at=at)
+    _tell(learner, lambda: _("Payment refunded: %(title)s", title=course.title),
+          lambda: _("Your payment of %(amount)s arrived when no seat could be given to you, "
+                    "so it has been refunded in full.", amount=payments.yuan(intent.amount_fen)),
+          _my_courses_link())
+    return "refunded: no seat"
+
+
+# --- freeing seats, the waitlist, the sweep ------------------------------------------------
+
+def release_seat(course: Course, now: datetime) -> Enrollment | None:
+    """A seat was given up: offer it to the first learner waiting, else return it to the pool."""
+    started = course.first_session_at is not None and course.first_session_at <= now
+    if course.status == CourseStatus.PUBLISHED and not started:
+        while True:
+            nxt = db.session.scalar(
+                sa.select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.state == S.WAITLISTED)
+                .order_by(Enrollment.waitlisted_at, Enrollment.id).limit(1)
+                .with_for_update(skip_locked=True))
+            if nxt is None:
+                break
+            try:
+                transition(nxt, S.OFFERED, None, "a seat became free", now,
+                           offer_expires_at=_offer_deadline(course, now))
+            except ConcurrentChange:
+                continue  # they cancelled meanwhile: try the next in line
+            learner = db.session.get(User, nxt.learner_id)
+            _tell(learner, lambda: _("A seat is free for you: %(title)s", title=course.title),
+                  lambda n=nxt: _("Accept it in “My courses” before %(when)s, or it goes to the next person.",
+                                  when=n.offer_expires_at.strftime("%Y-%m-%d %H:%M")),
+                  _my_courses_link())
+            return nxt  # the seat passes straight on: the counter does not move
+    free_seats(course.id)
+    return None
+
+
+def offer_free_seats(course: Course, now: datetime) -> int:
+    """Free seats while people wait (e.g. capacity was raised): offer them in order."""
+    made = 0
+    while _waitlist_length(course.id) and take_seat(course.id):
+        if release_seat(course, now) is None:
+            break  # release_seat gave the seat back: nobody could take it
+        made += 1
+    return made
+
+
+@dataclass
+class SweepResult:
+    expired_holds: int = 0
+    expired_offers: int = 0
+    offers_made: int = 0
+    courses: set = field(default_factory=set)
+
+
+def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
+                  learner_id: int | None = None) -> SweepResult:
+    """Expire unpaid holds and untaken offers, free their seats, offer them to the waitlist.
+
+    Run by ``flask ntbase sweep-holds`` (cron) and lazily by the requests that show or
+    change seat counts. Safe to run concurrently: each expiry is a compare-and-set.
+    """
+    now = now or db_now()
+    res = SweepResult()
+    stmt = sa.select(Enrollment).where(sa.or_(
+        sa.and_(Enrollment.state == S.HELD, Enrollment.hold_expires_at < now),
+        sa.and_(Enrollment.state == S.OFFERED, Enrollment.offer_expires_at < now),
+    )).order_by(Enrollment.id)
+    if course_id is not None:
+        stmt = stmt.where(Enrollment.course_id == course_id)
+    if learner_id is not None:
+        stmt = stmt.where(Enrollment.learner_id == learner_id)
+    for enrollment in db.session.scalars(stmt).all():
+        was_held = enrollment.state == S.HELD
+        try:
+            transition(enrollment, S.EXPIRED, None,
+                       "hold expired without payment" if was_held else "offer not taken in time", now)
+        except ConcurrentChange:
+            continue
+        if was_held:
+            res.expired_holds += 1
+            for intent in payments.payments_of(enrollment.id):
+                payments.expire_payment(intent, now)
+        else:
+            res.expired_offers += 1
+        course = db.session.get(Course, enrollment.course_id)
+        if release_seat(course, now) is not None:
+            res.offers_made += 1
+        res.courses.add(course.id)
+    if learner_id is None:
+        # seats free while people wait (capacity raised, or freed by a cancelled course session)
+        waiting = sa.select(Enrollment.course_id).where(Enrollment.state == S.WAITLISTED)
+        if course_id is not None:
+            waiting = waiting.where(Enrollment.course_id == course_id)
+        for course in db.session.scalars(sa.select(Course).where(
+                Course.id.in_(waiting), Course.seats_taken < Course.capacity,
+                Course.status == CourseStatus.PUBLISHED)).all():
+            res.offers_made += offer_free_seats(course, now)
+    return res
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+def terms_for(enrollment: Enrollment, now: datetime | None = None) -> CancelTerms:
+    course = enrollment.course
+    return cancellation_terms(enrollment.state, enrollment.paid_fen, course.first_session_at,
+                              course.refund_cutoff_hours, now or db_now())
+
+
+def cancel_enrollment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
+                      reason: str = "cancelled by the learner") -> CancelTerms:
+    """The learner gives the seat up, under the course's refund rule (see ``cancellation_terms``)."""
+    now = now or db_now()
+    terms = terms_for(enrollment, now)
+    if not terms.allowed:
+        if terms.reason == "started":
+            raise DomainError(_("The course has already started; please contact the base to withdraw."),
+                              code="started")
+        raise DomainError(_("This enrollment can no longer be cancelled."), code="final")
+    had_seat = enrollment.holds_seat
+    transition(enrollment, S.CANCELLED, actor_id, reason, now, cancelled_at=now)
+    for intent in payments.payments_of(enrollment.id):
+        if intent.state == PaymentState.PENDING:
+            payments.cancel_payment(intent, actor_id, "enrollment cancelled", now)
+        elif terms.refund_fen:
+            payments.refund_remaining(intent, key=f"cancel-{enrollment.id}-{intent.id}", actor_id=actor_id,
+                                      reason="cancelled before the refund deadline", at=now)
+    if had_seat:
+        release_seat(db.session.get(Course, enrollment.course_id), now)
+    return terms
+
+
+def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | None = None) -> int:
+    """The base cancelled ``course``: cancel every live enrollment, refund all money, tell everyone.
+
+    Called by the catalog's ``cancel_course``. Returns the number of enrollments cancelled.
+    """
+    now = now or db_now()
+    rows = db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.state.in_(CANCELLABLE))
+        .options(selectinload(Enrollment.payments), joinedload(Enrollment.learner))
+        .order_by(Enrollment.id)
+    ).unique().all()
+    seats = 0
+    for enrollment in rows:
+        seats += 1 if enrollment.holds_seat else 0
+        transition(enrollment, S.CANCELLED, actor_id, "course cancelled by the base", now, cancelled_at=now)
+        refunded = 0
+        for intent in payments.payments_of(enrollment.id):
+            if intent.state == PaymentState.PENDING:
+                payments.cancel_payment(intent, actor_id, "course cancelled", now)
+            else:
+                refund = payments.refund_remaining(intent, key=f"course-cancel-{intent.id}", actor_id=actor_id,
+                                                   reason="course cancelled by the base", at=now)
+                refunded += refund.amount_fen if refund else 0
+        _tell(enrollment.learner, lambda: _("Course cancelled: %(title)s", title=course.title),
+              lambda r=refunded: " ".join(x for x in (
+                  _("The base cancelled this course. %(amount)s has been refunded to you.",
+                    amount=payments.yuan(r)) if r else _("The base cancelled this course."),
+                  _("Reason: %(reason)s", reason=course.cancelled_reason) if course.cancelled_reason else "",
+              ) if x),
+              _my_courses_link())
+    free_seats(course.id, seats)
+    return len(rows)
+
+
+# --- base side ------------------------------------------------------------------------------
+
+def roster(course_id: int) -> list[Enrollment]:
+    return db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.course_id == course_id)
+        .options(joinedload(Enrollment.learner).joinedload(User.profile),
+                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds))
+        .order_by(sa.case((Enrollment.state.in_(SEAT_STATES + (S.COMPLETED,)), 0),
+                          (Enrollment.state == S.WAITLISTED, 1), else_=2),
+                  Enrollment.waitlisted_at, Enrollment.id)
+    ).unique().all()
+
+
+def manual_enroll(course: Course, id_number: str, staff: User, now: datetime | None = None) -> Enrollment:
+    """Enroll the learner with this ID number (never searched partially, never put in a URL)."""
+    from ntbase.accounts.services import find_learner_by_id_number, parse_id_number
+
+    id_number = parse_id_number(id_number, field="id_number")
+    learner = find_learner_by_id_number(id_number)
+    if learner is None:
+        raise DomainError(_("No learner account has this ID number. The learner must register first."),
+                          field="id_number", code="unknown_learner")
+    try:
+        return enroll_learner(course, learner, actor=staff, now=now, source="manual")
+    except DomainError as err:
+        if err.field is None:
+            err.field = "id_number"
+        raise
+
+
+@dataclass
+class CourseFigures:
+    course: Course
+    counts: dict
+    paid_fen: int = 0
+    refunded_fen: int = 0
+
+    def n(self, state: str) -> int:
+        return self.counts.get(state, 0)
+
+
+def base_figures(base_id: int) -> list[CourseFigures]:
+    """Enrollment figures for every course of a base, in three statements."""
+    courses = db.session.scalars(sa.select(Course).where(Course.base_id == base_id)
+                                 .order_by(Course.first_session_at.desc().nulls_last(), Course.id.desc())).all()
+    ids = [c.id for c in courses]
+    counts: dict[int, dict] = {cid: {} for cid in ids}
+    money: dict[int, tuple[int, int]] = {}
+    if ids:
+        for cid, state, n in db.session.execute(
+                sa.select(Enrollment.course_id, Enrollment.state, sa.func.count(Enrollment.id))
+                .where(Enrollment.course_id.in_(ids)).group_by(Enrollment.course_id, Enrollment.state)):
+            counts[cid][state.value] = n
+        for cid, paid, refunded in db.session.execute(
+                sa.select(Enrollment.course_id, sa.func.sum(PaymentIntent.amount_fen),
+                          sa.func.sum(PaymentIntent.refunded_fen))
+                .join(PaymentIntent, PaymentIntent.enrollment_id == Enrollment.id)
+                .where(Enrollment.course_id.in_(ids),
+                       PaymentIntent.state.in_([PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED,
+                                                PaymentState.REFUNDED]))
+                .group_by(Enrollment.course_id)):
+            money[cid] = (int(paid or 0), int(refunded or 0))
+    return [CourseFigures(c, counts[c.id], *money.get(c.id, (0, 0))) for c in courses]

@@ -1,0 +1,86 @@
+"""The enrollment state machine: which changes are possible, and one function that makes them.
+
+    waitlisted → offered → held → confirmed → completed
+         ↘           ↘        ↘          ↘
+       cancelled   expired  expired   cancelled         (expired → confirmed: late payment)
+
+``transition`` is a compare-and-set at the database (``UPDATE … WHERE id = :id AND
+state = :from``): two requests racing to change the same enrollment (a sweep and a
+payment, a double click) cannot both win, and the loser changes nothing. Every change
+writes an ``EnrollmentEvent`` (who, when, from, to, why).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ntbase.db import DomainError, db, now
+from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+
+S = EnrollmentState
+
+ALLOWED: dict[EnrollmentState | None, frozenset[EnrollmentState]] = {
+    None: frozenset({S.WAITLISTED, S.HELD, S.CONFIRMED, S.OFFERED}),
+    S.WAITLISTED: frozenset({S.OFFERED, S.CANCELLED}),
+    S.OFFERED: frozenset({S.HELD, S.CONFIRMED, S.EXPIRED, S.CANCELLED}),
+    S.HELD: frozenset({S.CONFIRMED, S.EXPIRED, S.CANCELLED}),
+    # a payment that arrives after its hold expired revives the enrollment if a seat is free
+    S.EXPIRED: frozenset({S.CONFIRMED}),
+    S.CONFIRMED: frozenset({S.COMPLETED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(DomainError):
+    def __init__(self, frm, to):
+        super().__init__(
+            _("This enrollment cannot go from “%(frm)s” to “%(to)s”.",
+              frm=frm.title if frm else "—", to=to.title),
+            code="illegal_transition")
+        self.frm, self.to = frm, to
+
+
+class ConcurrentChange(DomainError):
+    def __init__(self):
+        super().__init__(_("This enrollment was changed at the same moment by someone else. "
+                           "Please reload the page."), code="conflict")
+
+
+def can_transition(frm: EnrollmentState | None, to: EnrollmentState) -> bool:
+    return to in ALLOWED.get(frm, frozenset())
+
+
+def record(enrollment: Enrollment, frm: EnrollmentState | None, to: EnrollmentState,
+           actor_id: int | None, reason: str, at: datetime) -> EnrollmentEvent:
+    event = EnrollmentEvent(enrollment_id=enrollment.id, from_state=frm.value if frm else None,
+                            to_state=to.value, actor_id=actor_id, reason=reason[:300], at=at)
+    db.session.add(event)
+    return event
+
+
+def transition(enrollment: Enrollment, to: EnrollmentState, actor_id: int | None, reason: str,
+               at: datetime | None = None, **values) -> Enrollment:
+    """Move ``enrollment`` to ``to`` (plus column ``values``), or raise and change nothing."""
+    frm = enrollment.state
+    if not can_transition(frm, to):
+        raise IllegalTransition(frm, to)
+    at = at or now()
+    values["updated_at"] = at
+    result = db.session.execute(
+        sa.update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.state == frm)
+        .values(state=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(enrollment)
+        raise ConcurrentChange()
+    set_committed_value(enrollment, "state", to)
+    for key, value in values.items():
+        set_committed_value(enrollment, key, value)
+    record(enrollment, frm, to, actor_id, reason, at)
+    return enrollment

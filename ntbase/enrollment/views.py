@@ -1,0 +1,272 @@
+"""Enrollment pages: enroll, pay, my courses, cancel, calendar; the base's roster and figures.
+
+Thin: parse → call a service → commit once → render or redirect. Every /manage route checks
+``require_base_manager(course.base_id)`` before anything else.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from ntbase.auth import base_manager_required, learner_required, require_base_manager
+from ntbase.bases.models import TrainingBase
+from ntbase.catalog.models import Course
+from ntbase.db import DomainError, db, now
+from ntbase.enrollment import export, ics, services
+from ntbase.enrollment.forms import ActionForm, CheckoutForm, EnrollForm, ManualEnrollForm
+from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.forms import attach_error
+from ntbase.payments import services as payments
+
+bp = Blueprint("enrollment", __name__)
+S = EnrollmentState
+
+
+def _course_or_404(course_id: int) -> Course:
+    course = db.session.get(Course, course_id)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _own_enrollment_or_404(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.learner_id != current_user.id:
+        abort(404)  # another learner's enrollment does not exist for you
+    return enrollment
+
+
+def _already_enrolled():
+    flash(services.duplicate_message(), "info")
+    return redirect(url_for("enrollment.my_courses"))
+
+
+def _after_enroll(enrollment: Enrollment):
+    if enrollment.state == S.HELD:
+        return redirect(url_for("enrollment.checkout", enrollment_id=enrollment.id))
+    if enrollment.state == S.CONFIRMED:
+        flash(_("You are enrolled. The course is in “My courses” and in your calendar feed."), "success")
+    elif enrollment.state == S.WAITLISTED:
+        flash(_("The course is full. You are number %(n)s on the waitlist; we will tell you when a seat "
+                "is free.", n=services.waitlist_position(enrollment)), "info")
+    return redirect(url_for("enrollment.my_courses"))
+
+
+# --- learner ------------------------------------------------------------------------------
+
+@bp.route("/courses/<int:course_id>/enroll", methods=["GET", "POST"])
+@learner_required
+def enroll(course_id: int):
+    course = _course_or_404(course_id)
+    form = EnrollForm()
+    if form.validate_on_submit():
+        try:
+            enrollment = services.enroll_learner(course, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            if err.code == "duplicate":
+                return _already_enrolled()
+            flash(err.message, "error")
+        except IntegrityError:
+            # a second click raced the first past the check: the unique index caught it
+            db.session.rollback()
+            return _already_enrolled()
+        else:
+            db.session.commit()
+            return _after_enroll(enrollment)
+    problem = None
+    try:
+        services.check_open_for_enrollment(course, now())
+    except DomainError as err:
+        problem = err.message
+    existing = services.live_enrollment(course.id, current_user.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("enrollment/enroll.html", course=course, form=form, problem=problem,
+                           existing=existing, deadline=services.refund_deadline(
+                               course.first_session_at, course.refund_cutoff_hours)), status
+
+
+@bp.get("/me/courses")
+@learner_required
+def my_courses():
+    swept = services.sweep_expired(learner_id=current_user.id)
+    if swept.expired_holds or swept.expired_offers:
+        db.session.commit()
+    rows = services.learner_enrollments(current_user.id)
+    at = now()
+    return render_template("enrollment/my_courses.html", rows=rows, at=at,
+                           positions=services.waitlist_positions(rows),
+                           terms={e.id: services.terms_for(e, at) for e in rows},
+                           feed_url=url_for("enrollment.calendar", token=ics.calendar_token(current_user),
+                                            _external=True),
+                           form=ActionForm())
+
+
+@bp.route("/me/enrollments/<int:enrollment_id>/pay", methods=["GET", "POST"])
+@learner_required
+def checkout(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    if services.sweep_expired(learner_id=current_user.id).expired_holds:
+        db.session.commit()
+    if enrollment.state != S.HELD:
+        flash(_("This seat is no longer held for you. Enroll again to get a new seat."), "error")
+        return redirect(url_for("enrollment.my_courses"))
+    last = enrollment.last_payment
+    form = CheckoutForm(data={"invoice_title": last.invoice_title, "invoice_taxpayer_no": last.invoice_taxpayer_no}
+                        if last and request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            intent = services.start_payment(enrollment, current_user.id)
+            payments.set_invoice(intent, form.invoice_title.data, form.invoice_taxpayer_no.data)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        else:
+            db.session.commit()
+            return redirect(payments.checkout_url(intent))
+    return render_template("enrollment/checkout.html", enrollment=enrollment, course=enrollment.course,
+                           form=form), (422 if form.errors else 200)
+
+
+@bp.post("/me/enrollments/<int:enrollment_id>/accept")
+@learner_required
+def accept(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.accept_offer(enrollment, current_user.id)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            return _after_enroll(enrollment)
+    return redirect(url_for("enrollment.my_courses"))
+
+
+@bp.post("/me/enrollments/<int:enrollment_id>/cancel")
+@learner_required
+def cancel(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            terms = services.cancel_enrollment(enrollment, current_user.id)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "error")
+        else:
+            db.session.commit()
+            if terms.refund_fen:
+                flash(_("Enrollment cancelled. %(amount)s is being refunded to your original payment method.",
+                        amount=payments.yuan(terms.refund_fen)), "success")
+            elif terms.reason == "late":
+                flash(_("Enrollment cancelled, without a refund: the refund deadline had passed."), "info")
+            else:
+                flash(_("Enrollment cancelled."), "success")
+    return redirect(url_for("enrollment.my_courses"))
+
+
+@bp.get("/me/enrollments/<int:enrollment_id>/receipt")
+@learner_required
+def receipt(enrollment_id: int):
+    enrollment = _own_enrollment_or_404(enrollment_id)
+    return render_template("enrollment/receipt.html", enrollment=enrollment, course=enrollment.course)
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar(token: str):
+    """The learner's private feed: the signed token is the only key, so no login."""
+    user = ics.user_for_token(token)
+    if user is None:
+        abort(404)
+    return Response(ics.build_calendar(user), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="ntbase.ics"',
+                             "Cache-Control": "private, max-age=300"})
+
+
+# --- base staff ---------------------------------------------------------------------------
+
+def _managed_course(course_id: int) -> Course:
+    course = _course_or_404(course_id)
+    require_base_manager(course.base_id)
+    return course
+
+
+def _render_roster(course: Course, form: ManualEnrollForm, status: int = 200):
+    rows = services.roster(course.id)
+    figures = {}
+    for e in rows:
+        figures[e.state.value] = figures.get(e.state.value, 0) + 1
+    return render_template("enrollment/roster.html", course=course, rows=rows, form=form,
+                           figures=figures, positions=services.waitlist_positions(rows)), status
+
+
+@bp.get("/manage/courses/<int:course_id>/roster")
+@login_required
+def roster(course_id: int):
+    course = _managed_course(course_id)
+    swept = services.sweep_expired(course_id=course.id)
+    if swept.expired_holds or swept.expired_offers or swept.offers_made:
+        db.session.commit()
+    return _render_roster(course, ManualEnrollForm())
+
+
+@bp.post("/manage/courses/<int:course_id>/roster/enroll")
+@login_required
+def manual_enroll(course_id: int):
+    course = _managed_course(course_id)
+    form = ManualEnrollForm()
+    if form.validate_on_submit():
+        try:
+            enrollment = services.manual_enroll(course, form.id_number.data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        except IntegrityError:
+            db.session.rollback()
+            form.id_number.errors = [_("This learner is already enrolled in this course.")]
+        else:
+            db.session.commit()
+            profile = enrollment.learner.profile
+            flash(_("%(name)s (%(id)s): %(state)s.", name=profile.real_name, id=profile.id_number_masked,
+                    state=enrollment.state.title), "success")
+            return redirect(url_for("enrollment.roster", course_id=course.id))
+    form.id_number.data = ""  # never echo a full ID number back into the page
+    return _render_roster(course, form, 422)
+
+
+@bp.get("/manage/courses/<int:course_id>/roster.<fmt>")
+@login_required
+def roster_export(course_id: int, fmt: str):
+    course = _managed_course(course_id)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, table = export.roster_table(services.roster(course.id))
+    stem = f"roster-course-{course.id}"
+    if fmt == "csv":
+        return Response(export.to_csv(header, table), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"',
+                                 "Cache-Control": "no-store"})
+    return Response(export.to_xlsx(header, table, course.title),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.get("/manage/bases/<int:base_id>/enrollments")
+@base_manager_required
+def figures(base_id: int):
+    base = db.session.get(TrainingBase, base_id) or abort(404)
+    return render_template("enrollment/figures.html", base=base, rows=services.base_figures(base_id))
+
+
+@bp.app_template_filter("enrollment_state")
+def enrollment_state_title(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return EnrollmentState(value).title
+    except ValueError:
+        return value

@@ -1,0 +1,241 @@
+"""Payments: intents, refunds and provider webhooks. Services flush only; the caller commits.
+
+Money rules the database also enforces: amounts are positive integer fen; refunds never
+exceed the payment (``refunded_fen <= amount_fen`` check, moved by a guarded UPDATE); an
+idempotency key names one intent or refund; a webhook event id is processed once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ntbase.db import DomainError, db, now
+from ntbase.payments import states
+from ntbase.payments.models import (
+    PaymentIntent,
+    PaymentState,
+    Refund,
+    RefundState,
+    WebhookEvent,
+)
+from ntbase.payments.provider import get_provider
+from ntbase.payments.schemas import TAXPAYER_RE
+from ntbase.payments.schemas import WebhookEvent as WebhookEventIn
+from ntbase.payments.states import PAID_STATES
+
+log = logging.getLogger(__name__)
+P = PaymentState
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+# --- intents ------------------------------------------------------------------------
+
+def create_payment(*, enrollment_id: int, learner_id: int, amount_fen: int, idempotency_key: str,
+                   expires_at: datetime | None, actor_id: int | None, description: str = "",
+                   provider: str = "sandbox", at: datetime | None = None) -> PaymentIntent:
+    """A pending intent at the provider; the same key returns the same intent."""
+    existing = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.enrollment_id != enrollment_id or existing.amount_fen != amount_fen:
+            raise DomainError(_("This idempotency key was already used for a different payment."),
+                              code="idempotency_conflict")
+        return existing
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError(_("A payment must be a positive amount."), field="amount_fen")
+    at = at or now()
+    out = get_provider(provider).create_intent(amount_fen=amount_fen, currency="CNY",
+                                               idempotency_key=idempotency_key, description=description)
+    intent = PaymentIntent(enrollment_id=enrollment_id, learner_id=learner_id, amount_fen=amount_fen,
+                           currency="CNY", provider=provider, provider_ref=out.provider_ref,
+                           idempotency_key=idempotency_key, state=P.PENDING, expires_at=expires_at,
+                           created_at=at, updated_at=at)
+    db.session.add(intent)
+    db.session.flush()
+    states.record(intent, None, P.PENDING, actor_id, "created", at)
+    return intent
+
+
+def checkout_url(intent: PaymentIntent) -> str:
+    return get_provider(intent.provider).checkout_url(intent.provider_ref)
+
+
+def get_by_ref(provider_ref: str) -> PaymentIntent | None:
+    return db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.provider_ref == provider_ref))
+
+
+def expire_payment(intent: PaymentIntent, at: datetime, reason: str = "hold expired") -> None:
+    if intent.state == P.PENDING:
+        states.transition(intent, P.EXPIRED, None, reason, at)
+
+
+def cancel_payment(intent: PaymentIntent, actor_id: int | None, reason: str, at: datetime) -> None:
+    if intent.state == P.PENDING:
+        states.transition(intent, P.CANCELLED, actor_id, reason, at)
+
+
+def set_invoice(intent: PaymentIntent, title: str, taxpayer_no: str) -> None:
+    """发票 details; NTBase stores them for the base, it does not issue fapiao."""
+    title = (title or "").strip()
+    taxpayer_no = (taxpayer_no or "").strip().upper().replace(" ", "")
+    if taxpayer_no and not TAXPAYER_RE.match(taxpayer_no):
+        raise DomainError(_("A taxpayer number has 15 to 20 digits or capital letters "
+                            "(the 18-character unified social credit code, for example)."),
+                          field="invoice_taxpayer_no")
+    if taxpayer_no and not title:
+        raise DomainError(_("Give the invoice title that goes with this taxpayer number."),
+                          field="invoice_title")
+    if len(title) > 200:
+        raise DomainError(_("The invoice title is too long (at most 200 characters)."), field="invoice_title")
+    intent.invoice_title = title
+    intent.invoice_taxpayer_no = taxpayer_no
+
+
+# --- refunds ------------------------------------------------------------------------
+
+def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: str, actor_id: int | None,
+                   reason: str, at: datetime | None = None) -> Refund:
+    """Give ``amount_fen`` back through the provider; never more than was paid."""
+    existing = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == idempotency_key))
+    if existing is not None:
+        if existing.payment_id != intent.id or existing.amount_fen != amount_fen:
+            raise DomainError(_("This idempotency key was already used for a different refund."),
+                              code="idempotency_conflict")
+        return existing
+    if intent.state not in PAID_STATES:
+        raise DomainError(_("Only a payment that went through can be refunded."), code="not_paid")
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError(_("A refund must be a positive amount."), field="amount_fen")
+    remaining = intent.amount_fen - intent.refunded_fen
+    too_much = DomainError(_("A refund cannot exceed what was paid: at most %(max)s can still be refunded.",
+                             max=yuan(remaining)), field="amount_fen", code="refund_exceeds_payment")
+    if amount_fen > remaining:
+        raise too_much
+    at = at or now()
+    # guarded increment: two refunds racing cannot together pass the amount paid
+    moved = db.session.execute(
+        sa.update(PaymentIntent)
+        .where(PaymentIntent.id == intent.id,
+               PaymentIntent.refunded_fen + amount_fen <= PaymentIntent.amount_fen)
+        .values(refunded_fen=PaymentIntent.refunded_fen + amount_fen)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise too_much
+    refunded = db.session.scalar(sa.select(PaymentIntent.refunded_fen).where(PaymentIntent.id == intent.id))
+    out = get_provider(intent.provider).refund(payment_ref=intent.provider_ref, amount_fen=amount_fen,
+                                               idempotency_key=idempotency_key, reason=reason)
+    refund = Refund(payment_id=intent.id, amount_fen=amount_fen, idempotency_key=idempotency_key,
+                    provider_ref=out.provider_ref, state=RefundState(out.status.value), reason=reason[:300],
+                    actor_id=actor_id, succeeded_at=at if out.status.value == "succeeded" else None,
+                    created_at=at, updated_at=at)
+    db.session.add(refund)
+    db.session.flush()
+    target = P.REFUNDED if refunded >= intent.amount_fen else P.PARTIALLY_REFUNDED
+    states.transition(intent, target, actor_id, reason or "refund", at, refund_id=refund.id,
+                      refunded_fen=refunded)
+    log.info("refund id=%s payment=%s amount_fen=%s", refund.id, intent.id, amount_fen)
+    return refund
+
+
+def refund_remaining(intent: PaymentIntent, *, key: str, actor_id: int | None, reason: str,
+                     at: datetime) -> Refund | None:
+    remaining = intent.amount_fen - intent.refunded_fen
+    if intent.state not in PAID_STATES or remaining <= 0:
+        return None
+    return refund_payment(intent, remaining, idempotency_key=key, actor_id=actor_id, reason=reason, at=at)
+
+
+# --- webhooks -----------------------------------------------------------------------
+
+@dataclass
+class WebhookOutcome:
+    status: int  # HTTP status to answer the provider with
+    result: str
+    intent: PaymentIntent | None = None
+
+
+def handle_webhook(provider_name: str, body: bytes, headers: Mapping[str, str],
+                   now_ts: float | None = None, at: datetime | None = None) -> WebhookOutcome:
+    """Verify, de-duplicate, check against our records, then apply one provider event.
+
+    Raises ``WebhookRejected`` (→ 400, nothing recorded) for a forged or stale delivery.
+    A genuine event that does not match our records (unknown intent, wrong amount) is
+    refused with 422 and recorded. A replayed event id changes nothing.
+    """
+    provider = get_provider(provider_name)
+    event = provider.parse_webhook(body, headers, now_ts)
+    at = at or now()
+    if db.session.scalar(sa.select(WebhookEvent.id).where(WebhookEvent.event_id == event.event_id)):
+        return WebhookOutcome(200, "duplicate: already processed")
+    row = WebhookEvent(event_id=event.event_id, provider=provider_name, type=event.type,
+                       payload=json.loads(body), received_at=at)
+    db.session.add(row)
+    db.session.flush()  # a concurrent delivery of the same id fails here (unique event_id)
+    outcome = _apply(provider_name, event, at)
+    row.result = outcome.result[:300]
+    row.processed_at = at
+    log.info("webhook %s %s → %s", event.event_id, event.type, outcome.result)
+    return outcome
+
+
+def _apply(provider_name: str, event: WebhookEventIn, at: datetime) -> WebhookOutcome:
+    intent = db.session.scalar(sa.select(PaymentIntent).where(
+        PaymentIntent.provider_ref == event.intent_ref, PaymentIntent.provider == provider_name))
+    if intent is None:
+        return WebhookOutcome(422, "refused: unknown intent")
+    if event.currency != intent.currency:
+        return WebhookOutcome(422, "refused: currency mismatch", intent)
+    if event.type.startswith("refund."):
+        return _apply_refund_event(intent, event, at)
+    if event.amount_fen != intent.amount_fen:
+        return WebhookOutcome(422, f"refused: amount {event.amount_fen} != {intent.amount_fen}", intent)
+    if event.type == "payment.succeeded":
+        if intent.state in PAID_STATES or intent.state == P.REFUNDED:
+            return WebhookOutcome(200, "ignored: already paid", intent)
+        states.transition(intent, P.SUCCEEDED, None, "provider reported success", at,
+                          method=event.method, succeeded_at=at)
+        from ntbase.enrollment.services import on_payment_succeeded
+
+        return WebhookOutcome(200, "ok: " + on_payment_succeeded(intent, at), intent)
+    target = P.FAILED if event.type == "payment.failed" else P.CANCELLED
+    if intent.state != P.PENDING:
+        return WebhookOutcome(200, f"ignored: payment is {intent.state.value}", intent)
+    states.transition(intent, target, None, event.reason or f"provider reported {target.value}", at,
+                      failure_reason=(event.reason or "")[:300], method=event.method)
+    return WebhookOutcome(200, f"ok: payment {target.value}", intent)
+
+
+def _apply_refund_event(intent: PaymentIntent, event: WebhookEventIn, at: datetime) -> WebhookOutcome:
+    refund = db.session.scalar(sa.select(Refund).where(Refund.provider_ref == (event.refund_ref or ""),
+                                                       Refund.payment_id == intent.id))
+    if refund is None:
+        return WebhookOutcome(422, "refused: unknown refund", intent)
+    if refund.amount_fen != event.amount_fen:
+        return WebhookOutcome(422, "refused: refund amount mismatch", intent)
+    if refund.state != RefundState.PENDING:
+        return WebhookOutcome(200, f"ignored: refund is {refund.state.value}", intent)
+    if event.type == "refund.succeeded":
+        refund.state = RefundState.SUCCEEDED
+        refund.succeeded_at = at
+        states.record(intent, intent.state, intent.state, None, "refund confirmed by provider", at, refund.id)
+        return WebhookOutcome(200, "ok: refund succeeded", intent)
+    # a failed refund needs a person: the money is still owed
+    refund.state = RefundState.FAILED
+    states.record(intent, intent.state, intent.state, None, "refund failed at provider: " + event.reason, at,
+                  refund.id)
+    log.warning("refund %s failed at the provider; staff must follow up", refund.id)
+    return WebhookOutcome(200, "recorded: refund failed", intent)
+
+
+def payments_of(enrollment_id: int) -> list[PaymentIntent]:
+    return db.session.scalars(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment_id)
+                              .order_by(PaymentIntent.id)).all()
