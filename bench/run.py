@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def wrk(base: str, lines: list[str], conc: int, duration: float) -> dict:
         fh.write("\n".join(lines) + "\n")
         path = fh.name
     threads = max(1, min(conc, 2))
-    cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{duration}s", "--timeout", "10s",
+    cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{max(1, int(duration))}s", "--timeout", "10s",
            "-s", str(LUA), base, "--", path, str(random.randint(0, 10**6))]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     os.unlink(path)
@@ -215,6 +216,28 @@ def endpoint_lines(app, sample: dict, rng: random.Random) -> dict[str, list[str]
     }
 
 
+def check_status(base: str, lines: dict[str, list[str]]) -> None:
+    """Each endpoint must answer 200 to its first request (not a redirect to the login page)."""
+    for ep, ls in lines.items():
+        method, path, cookie, ctype, body = ls[0].split("\t")
+        headers = {"Cookie": cookie} if cookie else {}
+        if ctype:
+            headers["Content-Type"] = ctype
+        req = urllib.request.Request(base + path, method=method, headers=headers,
+                                     data=body.encode() if body else None)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+
+        try:
+            status = urllib.request.build_opener(NoRedirect).open(req, timeout=30).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        if status != 200:
+            raise RuntimeError(f"{ep}: {method} {path} answered {status}, not 200")
+
+
 def count_statements(app, lines: list[str], n: int = 5) -> float:
     """Average SQL statements per request, in-process against the same database."""
     from ntbase.db import db
@@ -231,7 +254,11 @@ def count_statements(app, lines: list[str], n: int = 5) -> float:
 
             sa.event.listen(db.engine, "before_cursor_execute", before)
             try:
-                headers = {"Cookie": cookie} if cookie else {}
+                headers = {}
+                client._cookies.clear()
+                if cookie:
+                    cname, cval = cookie.split("=", 1)
+                    client.set_cookie(cname, cval)
                 if ctype:
                     headers["Content-Type"] = ctype
                 client.open(path, method=method, headers=headers, data=body.encode() if body else None)
@@ -362,6 +389,7 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
         server = Gunicorn(url, instance)
         results: dict = {}
         try:
+            check_status(server.base, lines)
             for ep, ls in lines.items():  # warm every worker
                 wrk(server.base, ls, 4, 1)
             for conc in concurrencies:
