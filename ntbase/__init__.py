@@ -52,6 +52,9 @@ def register_extensions(app: Flask) -> None:
                    default_translation_directories=os.path.join(ROOT, "ntbase", "translations"))
     limiter.init_app(app)
     login_manager.init_app(app)
+    from ntbase.cache import init_cache
+
+    init_cache(app)
     from ntbase.auth import init_login
 
     init_login(login_manager)

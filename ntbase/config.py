@@ -53,6 +53,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        # page cache: redis://… shares it (and its invalidation) across app servers
+        "CACHE_URL": os.environ.get("CACHE_URL", ""),
+        "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),
+        "CACHE_ENABLED": _bool("CACHE_ENABLED", True),
         "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),

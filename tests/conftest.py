@@ -86,6 +86,8 @@ def base_test_config(database_url: str, instance: str) -> dict:
         "PAYMENT_WEBHOOK_SECRET": "test-webhook-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # cached pages would outlive the per-test table wipe; tests/test_cache.py turns it on
+        "CACHE_ENABLED": False,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "SIGNING_KEY_DIR": os.path.join(instance, "keys"),

@@ -1,0 +1,212 @@
+"""Caching of what is read far more than written, with invalidation on the writes.
+
+Anonymous GET pages (catalog, course page, bases) are cached whole. Each cache
+*namespace* has a version; any committed write to one of its tables (ORM flush or a
+core UPDATE/INSERT/DELETE such as the seat counter) bumps the version, so the next
+request renders afresh. Keys carry the version, so nothing has to be deleted.
+
+Backends: Redis when ``CACHE_URL`` is ``redis://…`` (shared by every app server: a
+write on one server invalidates the page everywhere), otherwise a small in-process LRU
+whose entries also expire after ``CACHE_TTL`` seconds — exact for one process (the
+embedded SQLite site), and bounded staleness when several processes run without Redis.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from functools import wraps
+from itertools import chain
+
+from flask import Response, current_app, has_app_context, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+# namespace -> tables whose writes invalidate it
+NAMESPACES: dict[str, set[str]] = {
+    "catalog": {"course", "course_session", "course_teacher", "course_fee_line", "base", "teacher",
+                "manager", "location", "room", "fee_item", "disclosure_version", "enrollment"},
+}
+
+
+class MemoryBackend:
+    def __init__(self, max_items: int = 2000):
+        self.data: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self.max = max_items
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            item = self.data.get(key)
+            if item is None:
+                return None
+            expires, value = item
+            if expires < time.monotonic():
+                self.data.pop(key, None)
+                return None
+            self.data.move_to_end(key)
+            return value
+
+    def set(self, key: str, value, ttl: int) -> None:
+        with self.lock:
+            self.data[key] = (time.monotonic() + ttl, value)
+            self.data.move_to_end(key)
+            while len(self.data) > self.max:
+                self.data.popitem(last=False)
+
+    def get_int(self, key: str) -> int:
+        with self.lock:
+            item = self.data.get(key)
+            return int(item[1]) if item else 0
+
+    def incr(self, key: str) -> int:
+        with self.lock:
+            _, value = self.data.get(key, (0, 0))
+            value = int(value) + 1
+            self.data[key] = (float("inf"), value)
+            return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
+
+class RedisBackend:
+    def __init__(self, url: str):
+        import pickle
+
+        import redis
+
+        self.r = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.pickle = pickle
+
+    def get(self, key: str):
+        try:
+            raw = self.r.get(key)
+        except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error
+            return None
+        return self.pickle.loads(raw) if raw is not None else None
+
+    def set(self, key: str, value, ttl: int) -> None:
+        try:
+            self.r.set(key, self.pickle.dumps(value), ex=ttl)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def get_int(self, key: str) -> int:
+        try:
+            return int(self.r.get(key) or 0)
+        except Exception:  # noqa: BLE001 - unknown version: a value no page is cached under
+            return -int(time.time() * 1000)
+
+    def incr(self, key: str) -> int:
+        try:
+            return int(self.r.incr(key))
+        except Exception:  # noqa: BLE001
+            return int(time.time() * 1000)
+
+    def clear(self) -> None:
+        try:
+            for key in self.r.scan_iter("ntbase:*"):
+                self.r.delete(key)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class PageCache:
+    def __init__(self, app):
+        url = app.config.get("CACHE_URL") or ""
+        self.enabled = bool(app.config.get("CACHE_ENABLED", True))
+        self.ttl = int(app.config.get("CACHE_TTL", 300))
+        self.backend = RedisBackend(url) if url.startswith("redis") else MemoryBackend()
+
+    def version(self, ns: str) -> int:
+        return self.backend.get_int(f"ntbase:v:{ns}")
+
+    def bump(self, ns: str) -> None:
+        self.backend.incr(f"ntbase:v:{ns}")
+
+
+def init_cache(app) -> None:
+    app.extensions["ntbase_cache"] = PageCache(app)
+
+
+def page_cache() -> PageCache:
+    return current_app.extensions["ntbase_cache"]
+
+
+def bump(ns: str) -> None:
+    if has_app_context() and "ntbase_cache" in current_app.extensions:
+        page_cache().bump(ns)
+
+
+def cached_page(ns: str):
+    """Cache a GET view's whole response for anonymous visitors, keyed by the
+    namespace version, the language and the full path."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            pc = page_cache()
+            if (not pc.enabled or request.method != "GET" or current_user.is_authenticated
+                    or session.get("_flashes") or "lang" in request.args):
+                return view(*args, **kwargs)
+            key = f"ntbase:page:{ns}:{pc.version(ns)}:{get_locale()}:{request.full_path}"
+            hit = pc.backend.get(key)
+            if hit is not None:
+                status, mimetype, body = hit
+                resp = Response(body, status=status, mimetype=mimetype)
+                resp.headers["X-Cache"] = "hit"
+                resp.vary.add("Cookie")
+                return resp
+            resp = current_app.make_response(view(*args, **kwargs))
+            # only plain successful pages that did not start a session
+            if resp.status_code == 200 and not session.modified and "Set-Cookie" not in resp.headers \
+                    and not resp.direct_passthrough:
+                pc.backend.set(key, (resp.status_code, resp.mimetype, resp.get_data()), pc.ttl)
+                resp.headers["X-Cache"] = "miss"
+            resp.vary.add("Cookie")
+            return resp
+
+        return wrapped
+
+    return decorator
+
+
+# ---- invalidation: collect touched tables per session, bump after commit
+def _mark(session_: Session, tables) -> None:
+    dirty = session_.info.setdefault("ntbase_cache_dirty", set())
+    for ns, watched in NAMESPACES.items():
+        if watched & set(tables):
+            dirty.add(ns)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session_, _ctx):
+    tables = {getattr(o, "__tablename__", None) for o in chain(session_.new, session_.dirty, session_.deleted)}
+    _mark(session_, tables - {None})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _do_orm_execute(state):
+    if state.is_update or state.is_delete or state.is_insert:
+        table = getattr(state.statement, "table", None)
+        name = getattr(table, "name", None)
+        if name:
+            _mark(state.session, {name})
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session_):
+    for ns in session_.info.pop("ntbase_cache_dirty", set()):
+        bump(ns)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session_):
+    session_.info.pop("ntbase_cache_dirty", None)

@@ -1,0 +1,109 @@
+"""Page cache: anonymous GETs are served from cache until a write to a watched table commits."""
+import sqlalchemy as sa
+
+from ntbase.cache import cached_page
+from ntbase.catalog.models import Course
+from ntbase.db import db
+from tests import factories
+
+
+def _app_with_counter(make_app, **cfg):
+    app = make_app(CACHE_ENABLED=True, **cfg)
+    calls = {"n": 0}
+
+    @app.get("/_cached")
+    @cached_page("catalog")
+    def cached_view():
+        calls["n"] += 1
+        return f"render {calls['n']}"
+
+    return app, calls
+
+
+def test_anonymous_get_is_cached_and_invalidated_by_orm_write(make_app, app_ctx, base_a):
+    app, calls = _app_with_counter(make_app)
+    course = factories.make_course(base_a)
+    db.session.commit()
+    with app.app_context():
+        c = app.test_client()
+        assert c.get("/_cached").headers["X-Cache"] == "miss"
+        r = c.get("/_cached")
+        assert r.headers["X-Cache"] == "hit" and r.get_data(as_text=True) == "render 1"
+        course = db.session.get(Course, course.id)
+        course.title = "新标题"
+        db.session.commit()
+        assert c.get("/_cached").get_data(as_text=True) == "render 2"
+
+
+def test_core_update_of_seat_counter_invalidates(make_app, app_ctx, base_a):
+    app, calls = _app_with_counter(make_app)
+    course = factories.make_course(base_a)
+    db.session.commit()
+    with app.app_context():
+        c = app.test_client()
+        c.get("/_cached")
+        db.session.execute(sa.update(Course).where(Course.id == course.id).values(seats_taken=Course.seats_taken + 1))
+        db.session.commit()
+        assert c.get("/_cached").get_data(as_text=True) == "render 2"
+
+
+def test_rolled_back_write_does_not_invalidate(make_app, app_ctx, base_a):
+    app, calls = _app_with_counter(make_app)
+    course = factories.make_course(base_a)
+    db.session.commit()
+    with app.app_context():
+        c = app.test_client()
+        c.get("/_cached")
+        db.session.get(Course, course.id).title = "不会提交"
+        db.session.flush()
+        db.session.rollback()
+        assert c.get("/_cached").headers["X-Cache"] == "hit"
+
+
+def test_logged_in_and_language_switch_are_not_cached(make_app, app_ctx, learner):
+    app, calls = _app_with_counter(make_app)
+    with app.app_context():
+        c = app.test_client()
+        c.get("/_cached")
+        with c.session_transaction() as s:
+            s["_user_id"] = str(learner.id)
+        assert "X-Cache" not in c.get("/_cached").headers
+        assert calls["n"] == 2
+        other = app.test_client()
+        assert "X-Cache" not in other.get("/_cached?lang=en").headers
+
+
+def test_each_language_has_its_own_entry(make_app, app_ctx):
+    app, calls = _app_with_counter(make_app)
+    with app.app_context():
+        zh, en = app.test_client(), app.test_client()
+        zh.get("/_cached")
+        en.get("/lang/en")
+        assert en.get("/_cached").get_data(as_text=True) == "render 2"
+        assert zh.get("/_cached").headers["X-Cache"] == "hit"
+
+
+def test_redis_backend_shares_invalidation_across_apps(make_app, app_ctx, base_a):
+    import pytest
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("redis not reachable")
+    a1, calls1 = _app_with_counter(make_app, CACHE_URL="redis://127.0.0.1:6379/15")
+    a2, calls2 = _app_with_counter(make_app, CACHE_URL="redis://127.0.0.1:6379/15")
+    a1.extensions["ntbase_cache"].backend.clear()
+    course = factories.make_course(base_a)
+    db.session.commit()
+    with a1.app_context():
+        a1.test_client().get("/_cached")
+    with a2.app_context():
+        # the second server reads the page the first one cached
+        assert a2.test_client().get("/_cached").headers["X-Cache"] == "hit"
+        db.session.get(Course, course.id).title = "改"
+        db.session.commit()
+    with a1.app_context():
+        # a write through the second server invalidated the first one's page
+        assert a1.test_client().get("/_cached").headers["X-Cache"] == "miss"
+    a1.extensions["ntbase_cache"].backend.clear()
