@@ -11,6 +11,17 @@ status=0
 echo "=== SQLite ==="
 NTBASE_TEST_DB=sqlite "${PYTEST[@]}" || status=1
 
+echo "=== Benchmark harness smoke run (size XS, 1 s per point) ==="
+if command -v wrk >/dev/null; then
+  .venv/bin/python -m bench.run --smoke --name smoke > bench/results/smoke.log 2>&1 \
+    && tail -n 25 bench/results/smoke.md \
+    || { echo "bench smoke FAILED:"; tail -n 40 bench/results/smoke.log; status=1; }
+elif [ "${CI:-}" = "true" ]; then
+  echo "wrk is required in CI"; status=1
+else
+  echo "wrk not installed: skipped"
+fi
+
 echo "=== PostgreSQL (${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}) ==="
 if [ "${CI:-}" = "true" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   # CI machines start PostgreSQL before the run; try to start it if it has stopped
