@@ -27,6 +27,18 @@ def _token_key() -> str:
         else "office-ip:" + (request.remote_addr or "")
 
 
+def _ip_key() -> str:
+    return "office-ip:" + (request.remote_addr or "")
+
+
+def _address_limit() -> str:
+    """Per token, and per address whatever token is sent: made-up tokens each get a fresh
+    per-token key, so only the address limit slows someone trying tokens."""
+    from flask import current_app
+
+    return current_app.config.get("OFFICE_API_ADDRESS_LIMIT", "300 per minute")
+
+
 def office_token_required(scope: str):
     """Bearer token with ``scope``, owned by active office staff; else 401/403 JSON."""
 
@@ -84,6 +96,7 @@ class VerifyBulkOut(BaseModel):
 
 @bp.post("/office/verify-bulk")
 @limiter.limit("120 per minute", key_func=_token_key)
+@limiter.limit(_address_limit, key_func=_ip_key)
 @document("Verify certificate and statement codes in bulk", path="/office/verify-bulk", method="post",
           body=VerifyBulkIn, response=VerifyBulkOut, tags=["office"], security=["bearerToken"],
           errors={401: "No or invalid token", 403: "Token lacks verify:bulk or is not an office token",
@@ -100,7 +113,7 @@ def api_verify_bulk():
     results = bulk.check_items(items)
     token = g.api_token
     audit.record("api.verify_bulk", token.owner, object_type="api_token", object_id=token.id,
-                 detail=f"{len(items)} codes", label=f"API {token.prefix}… ({token.name})"[:120])
+                 detail=f"{len(items)} codes", label=audit.api_label(token))
     db.session.commit()
     return {"count": len(results), "results": [
         {k: r[k] for k in ("code", "result", "kind", "holder", "course", "base", "category", "hours", "year",
@@ -138,6 +151,7 @@ class PersonAssessmentOut(BaseModel):
 
 @bp.post("/office/person-assessment")
 @limiter.limit("60 per minute", key_func=_token_key)
+@limiter.limit(_address_limit, key_func=_ip_key)
 @document("A person's yearly assessment by full ID number (in the body, never the URL)",
           path="/office/person-assessment", method="post", body=PersonAssessmentIn,
           response=PersonAssessmentOut, tags=["office"], security=["bearerToken"],
@@ -153,14 +167,15 @@ def api_person_assessment():
     if err:
         return err
     token = g.api_token
-    label = f"API {token.prefix}… ({token.name})"[:120]
+    label = audit.api_label(token)
     try:
         id_number = person.parse_full_id(body.id_number)
     except DomainError as exc:
         return json_error(422, exc.message, "validation_error", [{"field": "id_number", "message": exc.message}])
     learner = person.find_learner_by_id_number(id_number)
     if learner is None:
-        audit.record("person.lookup_miss", token.owner, detail=person.mask_id_number(id_number), label=label)
+        audit.record("person.lookup_miss", token.owner, object_type="api_token", object_id=token.id,
+                     detail=person.mask_id_number(id_number), label=label)
         db.session.commit()
         return json_error(404, _("No learner is registered with this ID number."), "not_found")
     lang = "en" if str(getattr(g, "locale", "zh")).startswith("en") else "zh"
@@ -168,8 +183,8 @@ def api_person_assessment():
     years = [yv.assessment for yv in overview.years if body.year is None or yv.year == body.year]
     if body.year is not None and not years:
         years = [hours.assess_learner_year(learner.id, body.year)]
-    audit.record("api.person_assessment", token.owner, subject_user_id=learner.id, object_type="user",
-                 object_id=learner.id, detail=str(body.year or "all"), label=label)
+    audit.record("api.person_assessment", token.owner, subject_user_id=learner.id, object_type="api_token",
+                 object_id=token.id, detail=f"user {learner.id}, year {body.year or 'all'}", label=label)
     db.session.commit()
     out = []
     for a in years:

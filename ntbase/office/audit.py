@@ -37,6 +37,7 @@ ACTIONS = {
     "base.assess": _l("Recorded a base assessment"),
     "complaint.transition": _l("Handled a complaint"),
     "complaint.view": _l("Viewed a complaint"),
+    "complaint.file": _l("Opened a complaint's attachment"),
     "token.create": _l("Created an API token"),
     "token.revoke": _l("Revoked an API token"),
     "stats.export": _l("Exported statistics"),
@@ -76,6 +77,12 @@ def _refuse_delete(_mapper, _conn, target):
     raise AppendOnlyError("audit_log is append-only")
 
 
+def api_label(token) -> str:
+    """How an API call appears in the log (and to the person): the office system's name and
+    the officer who owns its token. No part of the token itself: the person sees this."""
+    return f"{actor_label(token.owner)} · API: {token.name}"[:120]
+
+
 def action_title(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
@@ -88,15 +95,24 @@ def client_ip() -> str:
 
 
 def actor_label(user) -> str:
+    """Who acted, as stored: a name, not a translated role (the row outlives the request's
+    language, and the person reads it in theirs)."""
     if user is None:
         return "system"
-    return f"{user.display_name or user.email} ({user.role.title})"[:120]
+    return (user.display_name or user.email)[:120]
 
 
 def record(action: str, actor=None, *, subject_user_id: int | None = None, object_type: str = "",
            object_id: str | int = "", detail: str = "", ip: str | None = None,
            label: str | None = None) -> AuditLog:
-    """Append one row. ``actor`` is a User (or None for the system); never pass a full ID."""
+    """Append one row. ``actor`` is a User (or None for the system).
+
+    Callers never pass a full ID number; should one slip into ``detail`` (a file name, a
+    typed note), it is masked here, because the log is kept for ever.
+    """
+    from ntbase.office.bulk import redact_ids
+
+    detail = redact_ids(detail or "")
     row = AuditLog(
         at=now(), actor_id=actor.id if actor is not None else None,
         actor_label=label or actor_label(actor), action=action, subject_user_id=subject_user_id,
@@ -137,12 +153,16 @@ def search(f: AuditFilter):
         stmt = stmt.where(AuditLog.at >= datetime.combine(f.date_from, datetime.min.time()))
     if f.date_to:
         stmt = stmt.where(AuditLog.at < datetime.combine(f.date_to + timedelta(days=1), datetime.min.time()))
-    return stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    from sqlalchemy.orm import selectinload
+
+    return stmt.options(selectinload(AuditLog.actor)).order_by(AuditLog.at.desc(), AuditLog.id.desc())
 
 
 def views_of(user_id: int, limit: int = 500) -> list[AuditLog]:
     """What the person may see: who touched their record, newest first."""
+    from sqlalchemy.orm import selectinload
+
     return db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.subject_user_id == user_id)
+        sa.select(AuditLog).where(AuditLog.subject_user_id == user_id).options(selectinload(AuditLog.actor))
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     ).all()

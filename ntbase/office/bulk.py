@@ -13,7 +13,9 @@ Processing is resumable by any server: the parsed rows are stored encrypted in a
 UPDATE so two concurrent steps cannot process the same rows.
 
 Exports escape every cell that a spreadsheet would read as a formula (CSV/formula
-injection): a leading = + - @ tab or CR gets a leading apostrophe.
+injection): a leading = + - @ tab or CR (or their full-width forms) gets a leading
+apostrophe. Full ID numbers never come back in clear: the file's ID column, and any
+cell that is an ID number, is masked in the result file and on the page.
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ from ntbase.office.models import BulkChunk, BulkJob
 from ntbase.security import decrypt_pii, encrypt_pii, id_hash, mask_id_number
 
 MAX_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a 20 MB workbook that unpacks to more is a zip bomb
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
 LOOKUP_CHUNK = 1000       # codes per SQL statement
@@ -65,7 +68,9 @@ class Result(LabeledEnum):
 
 
 # ---------------------------------------------------------------- escaping
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's list, plus the full-width forms East Asian Excel may also read as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -75,6 +80,18 @@ def escape_cell(value) -> str:
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text
+
+
+def xml_safe(text) -> str:
+    """XLSX cells cannot hold control characters (openpyxl raises): drop them."""
+    return _ILLEGAL_XML.sub("", "" if text is None else str(text))
+
+
+def redact_ids(text: str) -> str:
+    """``text`` with every full 18-character ID number in it masked (320602********123X)."""
+    if not text or len(text) < 18:
+        return text or ""
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:].upper(), text)
 
 
 # ---------------------------------------------------------------- reading
@@ -138,6 +155,15 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DomainError(_("The file is not a valid XLSX workbook."), field="file") from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        # openpyxl reads the whole shared-strings part into memory: refuse before it does
+        raise DomainError(_("The workbook is too large once unpacked. Save it as CSV, or split it into "
+                            "smaller files."), field="file")
+    try:
         # data_only: cached values, formulas are never evaluated or kept
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -159,7 +185,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[str]]]:
         wb.close()
 
 
-_ID_HEADERS = ("身份证", "证件号", "id number", "id_number", "idnumber", "id no", "id card")
+_ID_HEADERS = ("身份证", "身份号码", "证件号", "id number", "id_number", "idnumber", "id no", "id card")
 _CODE_HEADERS = ("编号", "验证码", "code")
 _NAME_HEADERS = ("姓名", "name", "holder")
 
@@ -286,7 +312,8 @@ def _judge(item: Item, code: str | None, found: dict[str, dict]) -> dict:
         out.update(result=Result.MALFORMED.value, note=_("No code in this row."))
         return out
     if code is None:
-        out.update(result=Result.MALFORMED.value,
+        # what was typed is echoed (page, stored results): never a full ID number in clear
+        out.update(code=redact_ids(item.code), result=Result.MALFORMED.value,
                    note=_("Not a valid code (15 characters with a check character): check for typos."))
         return out
     out["code"] = codes.display(code)
@@ -331,6 +358,8 @@ def _rows_of(table: Table) -> list[list]:
 
 def create_job(owner, filename: str, data: bytes, at: datetime | None = None) -> BulkJob:
     table = read_table(filename, data)
+    purge_jobs()  # expired uploads go as new ones come, even if the daily purge is not scheduled
+    filename = redact_ids(filename or "")
     payload = {"header": table.header, "rows": _rows_of(table)}
     job = BulkJob(owner_id=owner.id, filename=(filename or "codes.csv")[-200:], file_format=table.file_format,
                   columns={"code": table.code_col, "name": table.name_col, "id": table.id_col},
@@ -445,10 +474,13 @@ def export_rows(job: BulkJob) -> tuple[list[str] | None, list[list[str]]]:
     if payload["header"] is not None:
         header = [escape_cell(h) for h in payload["header"]] + [""] * (width - len(payload["header"]))
         header += result_headers()
+    id_col = (job.columns or {}).get("id")
     out = []
     for (_rowno, cells), res in zip(payload["rows"], results, strict=False):
         padded = list(cells) + [""] * (width - len(cells))
-        out.append([escape_cell(c) for c in padded] + [escape_cell(c) for c in _result_cells(res)])
+        if id_col is not None and id_col < width and padded[id_col]:
+            padded[id_col] = mask_id_number(padded[id_col])
+        out.append([escape_cell(redact_ids(c)) for c in padded] + [escape_cell(c) for c in _result_cells(res)])
     if header is None:
         header = [""] * width + result_headers()
     return header, out
@@ -462,7 +494,7 @@ def export_bytes(job: BulkJob, file_format: str) -> bytes:
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(_("Verification"))
         for row in [header, *rows]:
-            ws.append([_ILLEGAL_XML.sub("", c) for c in row])
+            ws.append([xml_safe(c) for c in row])
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

@@ -117,10 +117,12 @@ class RatingForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=100)],
+    name = StringField(_l("Token name"), validators=[DataRequired(REQUIRED), Length(max=100)],
                        description=_l("Which system uses it, e.g. 职称申报系统."))
     scopes = CheckboxList(_l("Permissions"), render_kw={"class": "check-list"})
-    days = IntegerField(_l("Valid for (days)"), default=90, validators=[Optional(), NumberRange(1, 366)])
+    days = IntegerField(_l("Valid for (days)"), default=90,
+                        validators=[Optional(), NumberRange(1, 366, _l("Between 1 and 366 days."))],
+                        description=_l("Every token expires; create a new one before it does."))
 
 
 class AuditFilterForm(FlaskForm):

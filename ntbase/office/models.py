@@ -32,6 +32,8 @@ class AuditLog(db.Model):
     detail: Mapped[str] = mapped_column(sa.Text, default="")
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
 
+    actor = relationship("User", foreign_keys=[actor_id], viewonly=True)
+
 
 class ApiToken(db.Model):
     """Office-system API token: only a SHA-256 of the secret is stored."""

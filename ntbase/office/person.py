@@ -302,10 +302,12 @@ def table_bytes(header: list[str], rows: list[list[str]], file_format: str, shee
     if file_format == "xlsx":
         from openpyxl import Workbook
 
+        from ntbase.office.bulk import xml_safe
+
         wb = Workbook(write_only=True)
         ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "", sheet)[:31] or "Sheet1")
         for row in [header, *rows]:
-            ws.append(row)
+            ws.append([xml_safe(c) for c in row])
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()

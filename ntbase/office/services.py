@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
 
 from ntbase.accounts.models import User
@@ -40,6 +41,7 @@ SCOPES = {
     "person:read": _l("Read a person's yearly assessment by ID number"),
 }
 TOKEN_PREFIX = "ntb_"
+MAX_TOKEN_DAYS = 366
 
 
 def hash_token(secret: str) -> str:
@@ -59,13 +61,14 @@ def create_token(owner: User, name: str, scopes: list[str], days: int | None,
     scopes = sorted(set(scopes or []))
     if not scopes or any(s not in SCOPES for s in scopes):
         raise DomainError(_("Choose at least one permission."), field="scopes")
-    if days is not None and not (1 <= days <= 366):
-        raise DomainError(_("A token lives between 1 and 366 days."), field="days")
+    # every token expires: a forgotten one must not stay valid for ever
+    if days is None or not (1 <= days <= MAX_TOKEN_DAYS):
+        raise DomainError(_("A token lives between 1 and %(n)s days.", n=MAX_TOKEN_DAYS), field="days")
     at = at or now()
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, token_hash=hash_token(secret), prefix=secret[:12], owner_id=owner.id,
                      scopes=scopes, created_at=at,
-                     expires_at=at + timedelta(days=days) if days else None)
+                     expires_at=at + timedelta(days=days))
     db.session.add(token)
     db.session.flush()
     audit.record("token.create", owner, object_type="api_token", object_id=token.id,
@@ -206,7 +209,23 @@ def transition_complaint(complaint: Complaint, to: ComplaintState, actor: User, 
     db.session.flush()
     audit.record("complaint.transition", actor, subject_user_id=complaint.learner_id,
                  object_type="complaint", object_id=complaint.id, detail=f"{event.from_state} -> {to.value}")
+    if to == ComplaintState.ANSWERED:
+        _tell_answered(complaint)
     return event
+
+
+def _tell_answered(complaint: Complaint) -> None:
+    """An in-app notice, in the learner's own language, with a link to the answer."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from ntbase.accounts.services import notify
+
+    learner = db.session.get(User, complaint.learner_id)
+    locale = (learner.locale if learner else None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    with force_locale(locale):
+        notify(complaint.learner_id, _("Your complaint “%(subject)s” has been answered.", subject=complaint.subject),
+               "", f"/me/complaints/{complaint.id}")
 
 
 def office_complaints(state: str | None = None, at: datetime | None = None) -> list[Complaint]:
@@ -280,8 +299,11 @@ def rate_course(learner: User, course_id: int, stars, comment: str = "",
         raise DomainError(_("At most %(n)s characters.", n=2000), field="comment")
     rating = CourseRating(learner_id=learner.id, course_id=course_id, enrollment_id=enrollment.id,
                           stars=stars, comment=comment, created_at=at or now())
-    db.session.add(rating)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two tabs sending at once: the unique constraint decides
+            db.session.add(rating)
+    except IntegrityError as exc:
+        raise DomainError(_("You have already rated this course.")) from exc
     return rating
 
 
@@ -428,7 +450,7 @@ def office_bases() -> list[tuple[TrainingBase, BaseAssessment | None]]:
 
 # ---------------------------------------------------------------- console counts
 def console_counts(at: datetime | None = None) -> dict:
-    from ntbase.hours.models import EntryState, LedgerEntry
+    from ntbase.hours.models import EntryState, ExemptionEvent, LedgerEntry
     from ntbase.office.models import TitleApplication
 
     at = at or now()
@@ -441,8 +463,11 @@ def console_counts(at: datetime | None = None) -> dict:
                                                      Complaint.deadline_at < at).scalar_subquery(),
         sa.select(sa.func.count(TitleApplication.id)).where(TitleApplication.certificate_postponed)
         .scalar_subquery(),
+        sa.select(sa.func.count(ExemptionEvent.id)).where(ExemptionEvent.state == EntryState.PENDING)
+        .scalar_subquery(),
     )).one()
-    return {"pending_entries": row[0], "open_complaints": row[1], "overdue_complaints": row[2],
+    # the hours review queue (/office/hours/pending) lists both entries and exemption claims
+    return {"pending_entries": row[0] + row[4], "open_complaints": row[1], "overdue_complaints": row[2],
             "postponed_applicants": row[3]}
 
 

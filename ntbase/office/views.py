@@ -28,6 +28,7 @@ from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import get_base_or_404
 from ntbase.db import DomainError, PermissionDenied, db, now
 from ntbase.enums import CertificationStatus, Role
+from ntbase.extensions import limiter
 from ntbase.forms import attach_error
 from ntbase.office import audit, bulk, person, services, stats
 from ntbase.office.forms import (
@@ -46,6 +47,7 @@ from ntbase.office.forms import (
     TransitionForm,
 )
 from ntbase.office.models import Complaint, ComplaintState
+from ntbase.security import mask_id_number, normalize_id_number
 
 bp = Blueprint("office", __name__)
 
@@ -53,11 +55,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _download(data: bytes, filename: str, file_format: str) -> Response:
+    import re
     from urllib.parse import quote
 
     mimetype = XLSX_TYPE if file_format == "xlsx" else "text/csv; charset=utf-8"
     resp = Response(data, mimetype=mimetype)
-    ascii_name = filename.encode("ascii", "ignore").decode() or f"export.{file_format}"
+    # the name comes from the uploaded file: no quotes, separators or control characters
+    filename = re.sub(r'[\x00-\x1f\x7f"\\/;]+', "_", filename).strip() or f"export.{file_format}"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("_.")
+    if not ascii_name or ascii_name == file_format:
+        ascii_name = f"export.{file_format}"
     resp.headers["Content-Disposition"] = (f"attachment; filename=\"{ascii_name}\"; "
                                            f"filename*=UTF-8''{quote(filename)}")
     resp.headers["Cache-Control"] = "no-store"
@@ -195,8 +202,14 @@ def bulk_download(job_id: int):
 
 
 # ---------------------------------------------------------------- a person's record
+def _officer_key() -> str:
+    return f"office-user:{current_user.get_id()}"
+
+
 @bp.route("/office/person", methods=["GET", "POST"])
 @office_required
+# a person is looked up one at a time; trying number after number is not an office task
+@limiter.limit("30 per 10 minutes", key_func=_officer_key, methods=["POST"])
 def person_lookup():
     form = PersonLookupForm()
     if form.validate_on_submit():
@@ -208,50 +221,100 @@ def person_lookup():
         else:
             db.session.commit()  # a miss is audited too
             if learner is not None:
-                return redirect(url_for("office.person_view", user_id=learner.id))
-            form.id_number.errors.append(_("No learner is registered with this ID number."))
-    return render_template("office/person_lookup.html", form=form), (422 if form.errors else 200)
+                return redirect(person_url(learner.id))
+            masked = mask_id_number(form.id_number.data)
+            form.id_number.data = ""  # a full ID number is not written back into the page
+            form.id_number.errors.append(_("No learner is registered with the ID number %(masked)s. Check the "
+                                           "number, or ask the person to register on NTBase.", masked=masked))
+    return _private(render_template("office/person_lookup.html", form=form), 422 if form.errors else 200)
 
 
-def _learner_or_404(user_id: int):
+def _private(html: str, status: int = 200) -> Response:
+    """A page with a person's data: never stored by the browser or a proxy."""
+    return Response(html, status=status, headers={"Cache-Control": "private, no-store"})
+
+
+# A record's address carries a signed reference, not the user number: the office reaches a
+# record by the full ID number (or from a list it legitimately holds, like its applicants),
+# never by counting through /office/person/1, 2, 3… The reference is bound to the officer
+# and lasts a working day.
+PERSON_REF_MAX_AGE = 12 * 3600
+
+
+def _ref_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="office.person-ref")
+
+
+@bp.app_template_global("office_person_url")
+def person_url(user_id: int, endpoint: str = "office.person_view", **values) -> str:
+    """The address of a learner's record for the current officer."""
+    ref = _ref_serializer().dumps([int(user_id), int(current_user.id)])
+    return url_for(endpoint, ref=ref, **values)
+
+
+def _learner_from_ref(ref: str):
+    from itsdangerous import BadSignature, SignatureExpired
+
+    try:
+        user_id, officer_id = _ref_serializer().loads(ref, max_age=PERSON_REF_MAX_AGE)
+    except SignatureExpired:
+        return None, "expired"
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    if officer_id != current_user.id:
+        abort(404)
     learner = person.get_learner(user_id)
     if learner is None:
         abort(404)
-    return learner
+    return learner, None
 
 
-@bp.get("/office/person/<int:user_id>")
+def _expired_link():
+    flash(_("This link to a person’s record has expired. Look the person up again by ID number."), "info")
+    return redirect(url_for("office.person_lookup"))
+
+
+@bp.get("/office/person/<ref>")
 @office_required
-def person_view(user_id: int):
-    learner = _learner_or_404(user_id)
+def person_view(ref: str):
+    learner, problem = _learner_from_ref(ref)
+    if problem:
+        return _expired_link()
     record = person.person_record(learner, current_user)
     html = render_template("office/person.html", record=record, learner=learner, review_form=ReviewForm(),
                            today_year=now().year)
     db.session.commit()  # the audit row; after rendering so nothing is reloaded
-    return html
+    return _private(html)
 
 
-@bp.get("/office/person/<int:user_id>/period")
+@bp.get("/office/person/<ref>/period")
 @office_required
-def person_period(user_id: int):
-    learner = _learner_or_404(user_id)
+def person_period(ref: str):
+    learner, problem = _learner_from_ref(ref)
+    if problem:
+        return _expired_link()
     try:
         start, end = person.parse_period(request.args.get("start_year"), request.args.get("end_year"))
     except DomainError as err:
         flash(err.message, "error")
-        return redirect(url_for("office.person_view", user_id=user_id))
+        return redirect(url_for("office.person_view", ref=ref))
     result = person.period_check(learner, start, end, current_user)
     html = render_template("office/period.html", learner=learner, result=result, printed_at=now())
     db.session.commit()
-    return html
+    return _private(html)
 
 
-@bp.post("/office/person/<int:user_id>/review/<kind>/<int:object_id>")
+@bp.post("/office/person/<ref>/review/<kind>/<int:object_id>")
 @office_required
-def person_review(user_id: int, kind: str, object_id: int):
+def person_review(ref: str, kind: str, object_id: int):
     if kind not in ("entry", "exemption"):
         abort(404)
-    learner = _learner_or_404(user_id)
+    learner, problem = _learner_from_ref(ref)
+    if problem:
+        return _expired_link()
     form = ReviewForm()
     accept = request.form.get("decision") == "accept"
     try:
@@ -264,7 +327,7 @@ def person_review(user_id: int, kind: str, object_id: int):
     else:
         db.session.commit()
         flash(_("Accepted.") if accept else _("Rejected; the learner has been told why."), "success")
-    return redirect(url_for("office.person_view", user_id=user_id) + "#pending")
+    return redirect(url_for("office.person_view", ref=ref) + "#pending")
 
 
 def _file_response(ev) -> Response:
@@ -292,6 +355,8 @@ def applicants():
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
+            if len(normalize_id_number(form.id_number.data)) >= 18:
+                form.id_number.data = ""  # a full ID number is not written back into the page
         else:
             db.session.commit()
             flash(_("Applicant registered.") + (" " + _("Title certificate postponed until the public-hours "
@@ -299,8 +364,8 @@ def applicants():
                   "warning" if app.certificate_postponed else "success")
             return redirect(url_for("office.applicants", year=app.year))
     rows = person.applicant_rows(year)
-    return render_template("office/applicants.html", form=form, rows=rows, year=year,
-                           proof_form=ProofForm()), (422 if form.errors else 200)
+    return _private(render_template("office/applicants.html", form=form, rows=rows, year=year,
+                                    proof_form=ProofForm()), 422 if form.errors else 200)
 
 
 @bp.post("/office/applicants/recheck")
@@ -495,7 +560,11 @@ def complaint_file(complaint_id: int, evidence_id: int):
     ev = services.complaint_attachment(complaint, evidence_id)
     if ev is None:
         abort(404)
-    return _file_response(ev)
+    resp = _file_response(ev)
+    audit.record("complaint.file", current_user, subject_user_id=complaint.learner_id, object_type="evidence",
+                 object_id=ev.id, detail=f"complaint {complaint.id}")
+    db.session.commit()
+    return resp
 
 
 # ---------------------------------------------------------------- audit log (admins)

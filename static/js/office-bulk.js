@@ -6,9 +6,24 @@
   var MAX = 20 * 1024 * 1024;
 
   function show(box, text, pct) {
+    var status = box.querySelector("#bulk-status");
+    var bar = box.querySelector("#bulk-bar");
     box.hidden = false;
-    box.querySelector("#bulk-status").textContent = text;
-    if (pct !== null) { box.querySelector("#bulk-bar").style.width = pct.toFixed(1) + "%"; }
+    status.textContent = text;
+    status.classList.remove("form-errors");
+    status.removeAttribute("role");
+    bar.parentNode.hidden = false;
+    if (pct !== null) { bar.style.width = pct.toFixed(1) + "%"; }
+  }
+
+  // a refusal reads as one (red, announced), not as a full progress bar
+  function fail(box, text) {
+    var status = box.querySelector("#bulk-status");
+    box.hidden = false;
+    status.textContent = text;
+    status.classList.add("form-errors");
+    status.setAttribute("role", "alert");
+    box.querySelector("#bulk-bar").parentNode.hidden = true;
   }
 
   function checking(tpl, done, total) {
@@ -24,7 +39,7 @@
           show(box, checking(tpl, d.processed, d.rows), d.rows ? d.processed * 100 / d.rows : 100);
           if (d.done) { window.location.assign(resultUrl); } else { step(); }
         })
-        .catch(function () { show(box, failed, null); });
+        .catch(function () { fail(box, failed); });
     }
     step();
   }
@@ -36,7 +51,7 @@
       var file = input && input.files && input.files[0];
       if (!file || !window.fetch || !window.XMLHttpRequest) { return; }  // the server explains
       var box = document.getElementById("bulk-progress");
-      if (file.size > MAX) { ev.preventDefault(); show(box, form.dataset.tooLarge, null); return; }
+      if (file.size > MAX) { ev.preventDefault(); fail(box, form.dataset.tooLarge); return; }
       ev.preventDefault();
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
@@ -51,11 +66,13 @@
         if (xhr.status === 200 && d && d.step_url) {
           show(box, checking(form.dataset.checking, 0, d.rows), 0);
           run(box, d.step_url, d.result_url, form.dataset.checking, form.dataset.failed);
+        } else if (xhr.status === 413) {
+          fail(box, form.dataset.tooLarge);
         } else {
-          show(box, (d && d.message) || form.dataset.failed, null);
+          fail(box, (d && d.message) || form.dataset.uploadFailed);
         }
       };
-      xhr.onerror = function () { show(box, form.dataset.failed, null); };
+      xhr.onerror = function () { fail(box, form.dataset.uploadFailed); };
       xhr.send(new FormData(form));
     });
   }

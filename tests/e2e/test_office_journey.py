@@ -55,6 +55,7 @@ def test_office_bulk_verification_journey(live_server, page, phone_page, base_a,
     assert page.inner_text('[data-result="malformed"]') == "1"
     assert "12345-ABCDE" in page.content()  # the malformed row is listed with its row number
     shot(page, "office-bulk-result")
+    job_url = page.url
 
     with page.expect_download() as info:
         page.click("#download")
@@ -67,8 +68,19 @@ def test_office_bulk_verification_journey(live_server, page, phone_page, base_a,
     holder = header.index("持证人（脱敏）")
     assert rows[1][holder].startswith("张*") and learner.profile.id_number not in open(path, encoding="utf-8-sig").read()
 
+    # a refused file reads as a refusal (red, announced), not as a full progress bar
+    bad = tmp_path / "no-codes.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    page.click("text=核验其他文件")
+    page.set_input_files("#file", str(bad))
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("#bulk-status.form-errors")
+    assert "证书编号" in page.inner_text("#bulk-status")
+    assert page.get_attribute("#bulk-status", "role") == "alert" and not page.is_visible("#bulk-bar")
+    shot(page, "office-bulk-refused")
+
     _login(phone_page, url, officer.email)
-    phone_page.goto(page.url)
+    phone_page.goto(job_url)
     phone_page.wait_for_selector("#bulk-summary")
     shot(phone_page, "office-bulk-result-phone")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -97,7 +109,7 @@ def test_office_console_tour_and_the_learner_sees_the_view(live_server, page, ph
     assert "完整" in page.inner_text("#id_number-err")
     page.fill("#id_number", learner.profile.id_number)
     page.click("main button[type=submit]")
-    page.wait_for_url(f"**/office/person/{learner.id}")
+    page.wait_for_url("**/office/person/*")
     assert learner.profile.id_number not in page.url and learner.profile.id_number_masked in page.content()
     shot(page, "office-person")
 

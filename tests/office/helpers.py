@@ -88,3 +88,11 @@ def statements_for(client, url: str, count_queries) -> int:
         resp = client.get(url)
     assert resp.status_code == 200
     return q.count
+
+
+def record_url(client, learner) -> str:
+    """The address of ``learner``'s record, reached as the office does: by the full ID number.
+    (Records have signed addresses; see ``ntbase.office.views.person_url``.)"""
+    resp = client.post("/office/person", data={"id_number": learner.profile.id_number})
+    assert resp.status_code == 302, resp.status_code
+    return resp.headers["Location"]

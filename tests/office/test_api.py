@@ -83,7 +83,8 @@ def test_person_assessment_by_id_in_body_is_audited(client, office, learner):
     assert learner.profile.id_number not in resp.get_data(as_text=True)
     assert body["years"][0]["year"] == 2021 and body["years"][0]["complies"] is True
     row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "api.person_assessment"))
-    assert row.subject_user_id == learner.id and row.actor_label.startswith("API ")
+    assert row.subject_user_id == learner.id and row.actor_label.endswith("API: 职称申报系统")
+    assert row.actor_id == office.id and row.object_type == "api_token"
 
 
 def test_person_assessment_refuses_partial_id_without_logging(client, office, learner):
@@ -147,3 +148,30 @@ def test_rate_limit(make_app, app_ctx, office):
     codes = [c.post("/api/v1/office/person-assessment", headers=headers, json={"id_number": "1"}).status_code
              for _ in range(61)]
     assert codes[-1] == 429 and 429 not in codes[:60]
+
+
+# ---------------------------------------------------------------- review fixes
+def test_every_token_expires(client, login, office):
+    with pytest.raises(DomainError) as exc:
+        services.create_token(office, "x", ["verify:bulk"], None)
+    assert exc.value.field == "days"
+    login(office)
+    resp = client.post("/office/tokens", data={"name": "人社系统", "scopes": ["verify:bulk"], "days": ""})
+    assert resp.status_code == 422 and 'id="days-err"' in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 0
+
+
+def test_token_page_labels_and_empty_state(client, login, office):
+    login(office)
+    html = client.get("/office/tokens").get_data(as_text=True)
+    assert "令牌名称" in html and "还没有令牌" in html
+    assert '<label for="name">姓名' not in html
+
+
+def test_made_up_tokens_do_not_escape_the_rate_limit(make_app, app_ctx):
+    """Each invented token has its own per-token key: the per-address limit still applies."""
+    app = make_app(RATELIMIT_ENABLED=True, OFFICE_API_ADDRESS_LIMIT="20 per minute")
+    c = app.test_client()
+    codes = [c.post("/api/v1/office/person-assessment", headers={"Authorization": f"Bearer guess-{i}"},
+                    json={"id_number": "1"}).status_code for i in range(21)]
+    assert codes[:20] == [401] * 20 and codes[20] == 429

@@ -123,3 +123,28 @@ def test_applicant_list_query_count_is_fixed(client, login, office, count_querie
         add_entry(lr, year=2021, hours="24")
         person.register_applicant(lr.profile.id_number, 2021, "nantong", "", office)
     assert statements_for(client, "/office/applicants?year=2021", count_queries) == n1
+
+
+def test_xlsx_export_survives_control_characters_in_a_profile(client, login, office, learner):
+    from openpyxl import load_workbook
+
+    learner.profile.employer = "南通\x01医院"
+    db.session.commit()
+    person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    db.session.commit()
+    login(office)
+    out = client.get("/office/applicants/export?year=2021&format=xlsx")
+    assert out.status_code == 200
+    rows = [[c.value for c in r] for r in load_workbook(io.BytesIO(out.get_data())).worksheets[0].iter_rows()]
+    assert rows[1][2] == "南通医院"
+
+
+def test_a_refused_registration_does_not_write_the_full_number_back(client, login, office, learner):
+    login(office)
+    idn = learner.profile.id_number
+    client.post("/office/applicants?year=2021", data={"id_number": idn, "year": "2021", "committee": "nantong"})
+    resp = client.post("/office/applicants?year=2021", data={  # the same person again
+        "id_number": idn, "year": "2021", "committee": "nantong"})
+    assert resp.status_code == 422 and "no-store" in resp.headers["Cache-Control"]
+    html = resp.get_data(as_text=True)
+    assert 'id="id_number-err"' in html and f'value="{idn}"' not in html

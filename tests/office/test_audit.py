@@ -73,3 +73,47 @@ def test_audit_page_query_count_is_fixed(client, login, admin, office, count_que
     for _ in range(30):
         audit.record("person.view", office)
     assert statements_for(client, "/office/audit", count_queries) == n1
+
+
+# ---------------------------------------------------------------- review fixes
+def test_a_full_id_number_in_a_detail_is_masked(app_ctx, office, learner):
+    idn = learner.profile.id_number
+    row = audit.record("bulk.upload", office, detail=f"{idn}.csv: 3 rows")
+    db.session.commit()
+    assert idn not in row.detail and row.detail.startswith(idn[:6] + "********" + idn[-4:])
+
+
+def test_the_stored_actor_is_not_in_the_language_of_the_request(client, login, office, learner):
+    """An officer browsing in English must not leave English behind for a Chinese learner."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        row = audit.record("person.view", office, subject_user_id=learner.id)
+    db.session.commit()
+    assert "Title office" not in row.actor_label and "职称办" not in row.actor_label
+    login(learner)
+    html = client.get("/me/audit").get_data(as_text=True)
+    assert office.display_name in html and "职称办 / 人社局" in html and "Title office" not in html
+
+
+def test_api_reads_show_the_system_but_no_part_of_the_token_to_the_person(client, login, office, learner):
+    from ntbase.office import services
+
+    token, secret = services.create_token(office, "职称申报系统", ["person:read"], 30)
+    db.session.commit()
+    r = client.post("/api/v1/office/person-assessment", headers={"Authorization": f"Bearer {secret}"},
+                    json={"id_number": learner.profile.id_number})
+    assert r.status_code == 200
+    login(learner)
+    html = client.get("/me/audit").get_data(as_text=True)
+    assert "职称申报系统" in html and office.display_name in html
+    assert secret[:12] not in html and secret[4:12] not in html
+
+
+def test_admin_audit_columns_say_what_they_hold(client, login, admin, office, learner):
+    audit.record("person.view", office, subject_user_id=learner.id)
+    db.session.commit()
+    login(admin)
+    html = client.get("/office/audit").get_data(as_text=True)
+    assert "<th>当事人</th>" in html and "<th>来源地址</th>" in html
+    assert "<th>科目</th>" not in html and "<th>开始日期</th>" not in html

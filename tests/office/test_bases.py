@@ -112,3 +112,35 @@ def test_other_learner_cannot_rate_with_someone_elses_completion(client, login, 
     db.session.commit()
     login(other)
     assert client.post(f"/me/courses/{course.id}/rate", data={"stars": "3"}).status_code == 422
+
+
+# ---------------------------------------------------------------- review fixes
+def test_two_ratings_sent_at_once_give_a_clear_error_not_a_crash(app_ctx, learner, base_a, monkeypatch):
+    course = make_course(base_a)
+    completed_enrollment(learner, course)
+    services.rate_course(learner, course.id, 5)
+    # the second request checked before the first one committed
+    monkeypatch.setattr(services, "existing_rating", lambda *_a: None)
+    with pytest.raises(DomainError) as exc:
+        services.rate_course(learner, course.id, 1)
+    assert "已经评价" in exc.value.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseRating)) == 1
+
+
+def test_suspended_base_leaves_the_catalog_and_comes_back(app_ctx, office, base_a):
+    from ntbase.catalog.search import CatalogFilters, public_courses_stmt
+
+    course = make_course(base_a)
+    db.session.commit()
+
+    def listed() -> bool:
+        return course.id in [c.id for c in db.session.scalars(public_courses_stmt(CatalogFilters())).unique()]
+
+    assert listed()
+    services.set_base_status(base_a, "suspended", "整改", office)
+    db.session.flush()
+    assert not listed()
+    services.certify_base(base_a, level="city", staff_levels=["intermediate"], is_talent_base=False, reason="",
+                          actor=office)
+    db.session.flush()
+    assert listed()

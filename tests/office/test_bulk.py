@@ -253,9 +253,9 @@ def test_purge_removes_old_jobs(app_ctx, office, certs):
 
     from ntbase.db import now
 
+    fresh = bulk.create_job(office, "b.csv", _csv([["code"], [certs["valid"].code]]), at=now() - timedelta(hours=23))
     job = bulk.create_job(office, "a.csv", _csv([["code"], [certs["valid"].code]]), at=now() - timedelta(days=2))
     bulk.run_all(job)
-    fresh = bulk.create_job(office, "b.csv", _csv([["code"], [certs["valid"].code]]))
     db.session.commit()
     assert bulk.purge_jobs() == 1
     db.session.commit()
@@ -294,3 +294,101 @@ def test_ten_thousand_row_file_end_to_end(client, login, office, certs, count_qu
     assert sum(row[col] == "有效" for row in results[1:]) == 4_995
     assert sum(row[col] == "已撤销" for row in results[1:]) == 4_995
     assert sum(row[col] == "编号格式错误" for row in results[1:]) == 10
+
+
+# ---------------------------------------------------------------- review fixes: privacy and escaping
+def test_official_id_header_is_cross_checked_and_masked_in_the_result(client, login, office, certs, learner):
+    """“公民身份号码” (the ID card's own wording) is the ID column: cross-checked, and the full
+    numbers never come back in the downloaded file."""
+    other = make_learner(real_name="李四")
+    db.session.commit()
+    login(office)
+    mine, theirs = learner.profile.id_number, other.profile.id_number
+    data = _csv([["公民身份号码", "证书编号"], [mine, certs["valid"].code], [theirs, certs["valid"].code]])
+    resp = _upload(client, data, "a.csv")
+    job = db.session.get(BulkJob, int(resp.headers["Location"].rsplit("/", 1)[1]))
+    assert job.columns["id"] == 0
+    assert [r["result"] for r in bulk.job_results(job)] == ["valid", "id_mismatch"]
+    for fmt in ("csv", "xlsx"):
+        out = client.get(resp.headers["Location"] + f"/download?format={fmt}").get_data()
+        text = out.decode("utf-8-sig") if fmt == "csv" else " ".join(
+            str(c.value) for row in load_workbook(io.BytesIO(out)).worksheets[0].iter_rows() for c in row)
+        assert mine not in text and theirs not in text, fmt
+        assert bulk.mask_id_number(mine) in text
+
+
+def test_id_numbers_anywhere_in_the_file_never_come_back_in_clear(client, login, office, certs, learner):
+    idn = learner.profile.id_number
+    login(office)
+    data = _csv([["证书编号", "备注"], [certs["valid"].code, f"本人 {idn}"], [idn, ""]])
+    resp = _upload(client, data, f"{idn}.csv")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert idn not in page and bulk.mask_id_number(idn) in page  # the malformed "code" row
+    job = db.session.scalar(sa.select(BulkJob))
+    assert idn not in job.filename and idn not in str(bulk.job_results(job))  # stored results
+    out = client.get(resp.headers["Location"] + "/download").get_data().decode("utf-8-sig")
+    assert idn not in out
+    assert idn not in " ".join(db.session.scalars(sa.select(AuditLog.detail)))
+
+
+@pytest.mark.parametrize("bad", ["＝1+1", "＋1", "－1", "＠SUM(A1)", "\n=1+1"])
+def test_full_width_and_newline_formula_starts_are_escaped(bad):
+    assert bulk.escape_cell(bad) == "'" + bad
+
+
+def test_xlsx_export_has_no_formula_and_survives_control_characters(client, login, office, certs):
+    login(office)
+    data = _csv([["证书编号", "备注", "其他"], [certs["valid"].code, "=1+1", "a\x01b"],
+                 [certs["revoked"].code, "@x", "-2"]])
+    resp = _upload(client, data, "a.csv")
+    out = client.get(resp.headers["Location"] + "/download?format=xlsx")
+    assert out.status_code == 200
+    sheet = load_workbook(io.BytesIO(out.get_data())).worksheets[0]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][1] == "'=1+1" and values[1][2] == "ab" and values[2][1] == "'@x" and values[2][2] == "'-2"
+
+
+def test_zip_bomb_workbook_is_refused_before_openpyxl_reads_it(app_ctx, monkeypatch):
+    wb = Workbook()
+    wb.active.append(["code"])
+    for i in range(10):
+        wb.active.append([str(i) * 30_000])  # 300 KB of shared strings compress to almost nothing
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert len(buf.getvalue()) < 50_000
+    monkeypatch.setattr(bulk, "MAX_XLSX_UNPACKED", 200_000)
+
+    def never(*_a, **_k):  # pragma: no cover - the point is that it is not reached
+        raise AssertionError("openpyxl must not open a bomb")
+
+    monkeypatch.setattr("openpyxl.load_workbook", never)
+    with pytest.raises(DomainError) as exc:
+        bulk.read_table("bomb.xlsx", buf.getvalue())
+    assert exc.value.field == "file" and "CSV" in exc.value.message
+
+
+def test_a_new_upload_purges_expired_jobs(app_ctx, office, certs):
+    from datetime import timedelta
+
+    from ntbase.db import now
+
+    old = bulk.create_job(office, "old.csv", _csv([["code"], [certs["valid"].code]]), at=now() - timedelta(days=2))
+    bulk.run_all(old)
+    db.session.commit()
+    bulk.create_job(office, "new.csv", _csv([["code"], [certs["valid"].code]]))
+    db.session.commit()
+    assert db.session.scalars(sa.select(BulkJob.filename)).all() == ["new.csv"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BulkChunk)) == 0
+
+
+def test_download_name_from_a_hostile_file_name_is_safe(client, login, office, certs):
+    login(office)
+    job = bulk.create_job(office, 'a"; x=1\r\nX-Evil: 1.csv', _csv([["code"], [certs["valid"].code]]))
+    bulk.run_all(job)
+    db.session.commit()
+    out = client.get(f"/office/verify/{job.id}/download")
+    assert out.status_code == 200
+    disposition = out.headers["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition and "X-Evil" not in out.headers
+    assert disposition.startswith("attachment; filename=\"") and disposition.count('"') == 2

@@ -142,3 +142,48 @@ def test_office_complaint_list_query_count(client, login, office, learner, base_
     for _ in range(5):
         _file(make_learner(), base_a)
     assert statements_for(client, "/office/complaints", count_queries) == n1
+
+
+# ---------------------------------------------------------------- review fixes
+def _with_attachment(learner, base):
+    return services.file_complaint(learner, services.ComplaintInput(
+        target="base", base_id=base.id, subject="附件投诉", details="见附件中的收据与聊天截图。",
+        files=[("收据.pdf", PDF)]))
+
+
+def test_guessed_ids_never_open_another_learners_attachment(client, login, learner, base_a):
+    other = make_learner()
+    theirs = _with_attachment(other, base_a)
+    mine = _with_attachment(learner, base_a)
+    db.session.commit()
+    ev = theirs.attachments[0].evidence_id
+    login(learner)
+    assert client.get(f"/me/complaints/{theirs.id}/files/{ev}").status_code == 404
+    # their file through my own complaint's URL
+    assert client.get(f"/me/complaints/{mine.id}/files/{ev}").status_code == 404
+    assert client.get(f"/me/complaints/{mine.id}/files/{mine.attachments[0].evidence_id}").status_code == 200
+
+
+def test_office_opening_an_attachment_is_audited_for_the_learner(client, login, office, learner, base_a):
+    from ntbase.office.models import AuditLog
+
+    c = _with_attachment(learner, base_a)
+    db.session.commit()
+    login(office)
+    r = client.get(f"/office/complaints/{c.id}/files/{c.attachments[0].evidence_id}")
+    assert r.status_code == 200 and r.get_data() == PDF
+    row = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "complaint.file"))
+    assert row.subject_user_id == learner.id and row.actor_id == office.id
+
+
+def test_the_learner_is_told_when_the_answer_is_there(app_ctx, office, learner, base_a):
+    from ntbase.accounts.models import Notice
+
+    c = _file(learner, base_a)
+    services.transition_complaint(c, ComplaintState.IN_PROGRESS, office)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 0
+    services.transition_complaint(c, ComplaintState.ANSWERED, office, answer="基地已于3月5日退费。")
+    db.session.flush()
+    notice = db.session.scalar(sa.select(Notice))
+    assert notice.user_id == learner.id and c.subject in notice.title and "答复" in notice.title
+    assert notice.link == f"/me/complaints/{c.id}"

@@ -59,3 +59,17 @@ def test_export_is_escaped(client, login, office, base_a, base_b):
     for table in ("enrollments", "hours", "professions"):
         assert client.get(f"/office/stats/export?table={table}&year={year}").status_code == 200
     assert client.get(f"/office/stats/export?table=nope&year={year}").status_code == 404
+
+
+def test_charts_stay_readable_on_a_phone(app_ctx):
+    """A 390 px phone shows the chart about 350 px wide: the drawing must be narrow enough
+    that its text is not scaled below ~11 px (it was 640 units wide with 12-13 unit text)."""
+    import re
+
+    for svg in (str(stats.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t")),
+                str(stats.month_chart(dict.fromkeys(range(1, 13), 3), title="t"))):
+        width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
+        smallest = min(int(f) for f in re.findall(r'font-size="(\d+)"', svg))
+        assert smallest * 350 / width >= 11, (width, smallest)
+    bar = str(stats.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t"))
+    assert "<title>南通市第一人民医院急诊科</title>" in bar  # the shortened label keeps its full name
