@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 16:36:30.778880
+Create Date: 2026-11-29 16:54:48.078475
 
 """
 from alembic import op
@@ -741,6 +741,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_certificate_enrollment_id'), ['enrollment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_holder_id_hash'), ['holder_id_hash'], unique=False)
         batch_op.create_index('ix_certificate_learner_year', ['learner_id', 'year'], unique=False)
+        batch_op.create_index('uq_certificate_enrollment_valid', ['enrollment_id'], unique=True, sqlite_where=sa.text("state = 'valid'"), postgresql_where=sa.text("state = 'valid'"))
 
     op.create_table('course_rating',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -916,6 +917,7 @@ def downgrade():
 
     op.drop_table('course_rating')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.drop_index('uq_certificate_enrollment_valid', sqlite_where=sa.text("state = 'valid'"), postgresql_where=sa.text("state = 'valid'"))
         batch_op.drop_index('ix_certificate_learner_year')
         batch_op.drop_index(batch_op.f('ix_certificate_holder_id_hash'))
         batch_op.drop_index(batch_op.f('ix_certificate_enrollment_id'))

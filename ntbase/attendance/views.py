@@ -42,6 +42,7 @@ def _default_session(sessions: list[CourseSession]) -> CourseSession | None:
 
 
 @bp.get("/manage/courses/<int:course_id>/attendance")
+@login_required
 def course(course_id: int):
     course = _managed_course(course_id)
     progress = services.course_progress(course)
@@ -59,6 +60,7 @@ def course(course_id: int):
 
 
 @bp.route("/manage/courses/<int:course_id>/sessions/<int:session_id>/roster", methods=["GET", "POST"])
+@login_required
 def roster(course_id: int, session_id: int):
     course = _managed_course(course_id)
     session = services.get_session_or_404(course, session_id)
@@ -81,6 +83,7 @@ def roster(course_id: int, session_id: int):
 
 
 @bp.get("/manage/courses/<int:course_id>/sessions/<int:session_id>/venue")
+@login_required
 def venue(course_id: int, session_id: int):
     course = _managed_course(course_id)
     session = services.get_session_or_404(course, session_id)
@@ -95,6 +98,7 @@ def venue(course_id: int, session_id: int):
 
 
 @bp.route("/manage/courses/<int:course_id>/sessions/<int:session_id>/scan", methods=["GET", "POST"])
+@login_required
 def scan(course_id: int, session_id: int):
     course = _managed_course(course_id)
     session = services.get_session_or_404(course, session_id)
@@ -114,6 +118,7 @@ def scan(course_id: int, session_id: int):
 
 
 @bp.post("/manage/courses/<int:course_id>/enrollments/<int:enrollment_id>/assessment")
+@login_required
 def assess(course_id: int, enrollment_id: int):
     course = _managed_course(course_id)
     enrollment = _managed_enrollment(course, enrollment_id)
@@ -137,6 +142,7 @@ def assess(course_id: int, enrollment_id: int):
 
 
 @bp.post("/manage/courses/<int:course_id>/enrollments/<int:enrollment_id>/complete")
+@login_required
 def complete(course_id: int, enrollment_id: int):
     course = _managed_course(course_id)
     enrollment = _managed_enrollment(course, enrollment_id)
@@ -157,6 +163,7 @@ def complete(course_id: int, enrollment_id: int):
 
 
 @bp.post("/manage/courses/<int:course_id>/complete-all")
+@login_required
 def complete_all(course_id: int):
     course = _managed_course(course_id)
     if not ConfirmForm().validate_on_submit():
@@ -252,9 +259,12 @@ def my_checkin():
                                     Enrollment.state == services.EnrollmentState.CONFIRMED)
         .options(selectinload(Enrollment.course).selectinload(Course.base))
         .order_by(Enrollment.id.desc())))
+    # plain values: the commit below (new tokens) expires the rows, and reading them again
+    # in the template would cost statements per course
     items = []
     for enr in enrollments:
         token = services.ensure_checkin_token(enr)
-        items.append((enr, qr_svg(url_for("attendance.checkin_enrollment", token=token, _external=True), scale=5)))
+        items.append((enr.course.title, enr.course.base.name,
+                      qr_svg(url_for("attendance.checkin_enrollment", token=token, _external=True), scale=5)))
     db.session.commit()
     return render_template("attendance/my_checkin.html", items=items)

@@ -35,7 +35,13 @@ class Certificate(db.Model):
     """培训合格证明. A code never changes or disappears; revoked stays revoked."""
 
     __tablename__ = "certificate"
-    __table_args__ = (sa.Index("ix_certificate_learner_year", "learner_id", "year"),)
+    __table_args__ = (
+        sa.Index("ix_certificate_learner_year", "learner_id", "year"),
+        # one valid certificate per enrollment, whatever races between two requests
+        # (double-submitted completion, two staff reissuing at once)
+        sa.Index("uq_certificate_enrollment_valid", "enrollment_id", unique=True,
+                 sqlite_where=sa.text("state = 'valid'"), postgresql_where=sa.text("state = 'valid'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)  # canonical, no separators

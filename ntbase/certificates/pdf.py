@@ -95,7 +95,8 @@ def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
             "of %(category)s study.",
             name=cert.holder_name, course=cert.course_title, base=cert.base_name,
             start=cert.start_date.isoformat(), end=cert.end_date.isoformat(), hours=hours,
-            category=category)
+            # mid-sentence in English: "24 hours of public subject study", not "of Public subject"
+            category=category.lower() if lang == "en" else category)
         revoked_note = (_("Revoked on %(date)s.", date=cert.revoked_at.date().isoformat())
                         if cert.state == CertificateState.REVOKED and cert.revoked_at else "")
 

@@ -15,9 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ntbase.accounts.models import User
 from ntbase.certificates import codes, signing
 from ntbase.certificates.models import Certificate, CertificateState
 from ntbase.db import DomainError, PermissionDenied, db
@@ -91,10 +93,12 @@ def _insert_with_fresh_code(cert: Certificate) -> Certificate:
 
 def issue_certificate(enrollment, now: datetime | None = None) -> Certificate:
     """The certificate for a completed enrollment (returns the valid one if it exists)."""
-    from ntbase.enrollment.models import EnrollmentState
+    from ntbase.enrollment.models import Enrollment, EnrollmentState
 
-    existing = db.session.scalar(sa.select(Certificate).where(
-        Certificate.enrollment_id == enrollment.id, Certificate.state == CertificateState.VALID))
+    # Serialise issuers of one enrollment (PostgreSQL row lock; SQLite locks the database on
+    # write). The partial unique index uq_certificate_enrollment_valid is the guarantee.
+    db.session.execute(sa.select(Enrollment.id).where(Enrollment.id == enrollment.id).with_for_update())
+    existing = _valid_certificate_of(enrollment.id)
     if existing is not None:
         return existing
     if enrollment.state != EnrollmentState.COMPLETED:
@@ -115,7 +119,19 @@ def issue_certificate(enrollment, now: datetime | None = None) -> Certificate:
         hours=course.hours, start_date=first.date(), end_date=last.date(), year=last.year,
         issued_at=at, state=CertificateState.VALID, revoked_reason="",
     )
-    return _insert_with_fresh_code(cert)
+    try:
+        return _insert_with_fresh_code(cert)
+    except IntegrityError:
+        # another request issued it between our check and our insert: theirs stands
+        existing = _valid_certificate_of(enrollment.id)
+        if existing is None:
+            raise
+        return existing
+
+
+def _valid_certificate_of(enrollment_id: int) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.enrollment_id == enrollment_id, Certificate.state == CertificateState.VALID))
 
 
 # ---------------------------------------------------------------- who may manage
@@ -158,12 +174,39 @@ def revoke_certificate(cert: Certificate, reason: str, actor, now: datetime | No
         raise DomainError(_("Give the reason for revoking the certificate."), field="reason")
     if cert.state == CertificateState.REVOKED:
         raise DomainError(_("This certificate is already revoked."), field="reason")
-    cert.state = CertificateState.REVOKED
-    cert.revoked_at = (now or _now()).replace(microsecond=0)
-    cert.revoked_reason = reason[:500]
-    cert.revoked_by_id = actor.id
-    db.session.flush()
+    at = (now or _now()).replace(microsecond=0)
+    # A conditional UPDATE, so two people revoking (or reissuing) at once change it once.
+    moved = db.session.execute(
+        sa.update(Certificate).where(Certificate.id == cert.id, Certificate.state == CertificateState.VALID)
+        .values(state=CertificateState.REVOKED, revoked_at=at, revoked_reason=reason[:500],
+                revoked_by_id=actor.id)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(cert)
+    if moved != 1:
+        raise DomainError(_("This certificate is already revoked."), field="reason")
+    if reason != REISSUED_REASON:
+        _withdraw_hours(cert)
     return cert
+
+
+def _withdraw_hours(cert: Certificate) -> None:
+    """A revoked certificate no longer proves the study: the course's hours stop counting
+    (the entry shows as rejected with the reason) and the learner is told."""
+    from ntbase.accounts.services import notify
+    from ntbase.hours.models import EntryState, LedgerEntry
+
+    entries = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.certificate_id == cert.id, LedgerEntry.state == EntryState.ACCEPTED)).all()
+    for entry in entries:
+        entry.state = EntryState.REJECTED
+        entry.reviewed_by_id, entry.reviewed_at = cert.revoked_by_id, cert.revoked_at
+        entry.review_reason = cert.revoked_reason
+    db.session.flush()
+    learner = db.session.get(User, cert.learner_id)
+    with force_locale((learner.locale if learner else None) or "zh_CN"):
+        notify(cert.learner_id, _("Your certificate %(code)s for “%(course)s” has been revoked.",
+                                  code=codes.display(cert.code), course=cert.course_title),
+               cert.revoked_reason)
 
 
 def reissue_certificate(cert: Certificate, actor, now: datetime | None = None,

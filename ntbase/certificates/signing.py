@@ -103,6 +103,8 @@ def verify(payload_text: str, signature: str, kid: str | None = None) -> bool:
     try:
         if kid is None:
             kid = json.loads(payload_text)["kid"]
+        if not isinstance(kid, str) or not isinstance(signature, str) or not 0 < len(kid) <= 32:
+            return False  # a forged payload may put anything in "kid": never hand it to the database
         key = db.session.get(SigningKey, kid)
         if key is None:
             return False

@@ -47,13 +47,31 @@ ERROR_MESSAGES = {
     "literal_error": _l("Choose one of the options."),
     "union_tag_invalid": _l("Unknown kind."),
     "union_tag_not_found": _l("Say which kind it is."),
+    "finite_number": _l("Enter a finite number."),
+    "int_from_float": _l("Enter a whole number."),
+    "decimal_max_digits": _l("The number is too large."),
+    "decimal_whole_digits": _l("The number is too large."),
+    "list_type": _l("Give a list."),
+    "dict_type": _l("Give an object (JSON {…})."),
+    "model_type": _l("Give an object (JSON {…})."),
+    "model_attributes_type": _l("Give an object (JSON {…})."),
+    "too_long": _l("Too many items."),
+    "string_type": _l("Give a text value."),
+    "bool_type": _l("Give true or false."),
+    "bool_parsing": _l("Give true or false."),
 }
+YEAR_FIELDS = ("year", "start_year", "end_year")
+YEAR_RANGE = _l("Enter a year from 2011 to 2100.")
 
 
 def error_message(err: dict) -> str:
+    loc = err.get("loc") or ()
+    if loc and loc[-1] in YEAR_FIELDS and err["type"] in ("greater_than_equal", "less_than_equal"):
+        return str(YEAR_RANGE)
     text = ERROR_MESSAGES.get(err["type"])
     if text is not None:
         return str(text)
+    # our own validators raise messages that are already translated
     return err["msg"].removeprefix("Value error, ")
 
 

@@ -10,6 +10,7 @@ rounded to one decimal place only for display; comparisons use the unrounded val
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -50,6 +51,25 @@ EN_AWARD_LEVEL = {"national": "national", "provincial": "provincial", "city": "c
                   "county": "county"}
 ZH_GRADE = {1: "一等奖", 2: "二等奖", 3: "三等奖", 4: "四等奖"}
 EN_GRADE = {1: "1st class", 2: "2nd class", 3: "3rd class", 4: "4th class"}
+
+
+# How a rule code reads on a Chinese page (the API keeps the stable codes). "实施办法": the
+# 2011 measures (通政办发〔2011〕84号); "通知": the 2021 notice (通职称办〔2021〕24号).
+RULE_LABELS_ZH = {
+    "Art. 14": "实施办法第十四条", "Art. 15": "实施办法第十五条", "Art. 16": "实施办法第十六条",
+    "Art. 17(1)": "实施办法第十七条（一）", "Art. 17(2)": "实施办法第十七条（二）",
+    "Art. 17(3)": "实施办法第十七条（三）", "Art. 17(4)1": "实施办法第十七条（四）1",
+    "Art. 17(4)2": "实施办法第十七条（四）2", "Art. 17(4)3": "实施办法第十七条（四）3",
+    "Art. 17(5)1": "实施办法第十七条（五）1", "Art. 17(5)2": "实施办法第十七条（五）2",
+    "Art. 17(5)3": "实施办法第十七条（五）3", "Art. 17(6)": "实施办法第十七条（六）",
+    "Art. 17(7)": "实施办法第十七条（七）", "Art. 27(2)": "实施办法第二十七条（二）",
+    "Art. 27(3)": "实施办法第二十七条（三）", "notice §1": "通知第一条", "notice §3": "通知第三条",
+    "notice §4": "通知第四条",
+}
+
+
+def rule_label(rule: str, lang: str = "zh") -> str:
+    return rule if lang.startswith("en") else RULE_LABELS_ZH.get(rule, rule)
 
 
 class EngineInputError(ValueError):
@@ -130,6 +150,9 @@ class Reason:
     def as_dict(self, lang: str = "zh") -> dict:
         return {"rule": self.rule, "message": self.message(lang)}
 
+    def rule_label(self, lang: str = "zh") -> str:
+        return rule_label(self.rule, lang)
+
 
 @dataclass(frozen=True)
 class ActivityLine:
@@ -191,8 +214,8 @@ class Assessment:
             "total_met": self.total_met,
             "public_met": self.public_met,
             "complies": self.complies,
-            "shortfall": {"total": float(round1(self.shortfall_total)),
-                          "public": float(round1(self.shortfall_public))},
+            "shortfall": {"total": float(round1_up(self.shortfall_total)),
+                          "public": float(round1_up(self.shortfall_public))},
             "exemptions_applied": list(self.exemptions_applied),
             "reasons": [r.as_dict(lang) for r in self.reasons],
         }
@@ -235,6 +258,19 @@ def round1(value: Fraction | Decimal | int) -> Decimal:
     """One decimal place, half up (display only; compare unrounded)."""
     f = _frac(value)
     return (Decimal(f.numerator) / Decimal(f.denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def round1_up(value: Fraction | Decimal | int) -> Decimal:
+    """One decimal place, rounded up: for what is still missing, so that a year that is not
+    met never shows "0 hours short" (79.97 of 80 is 0.1 short, not 0.0)."""
+    f = _frac(value)
+    return Decimal(math.ceil(f * 10)) / 10
+
+
+def fmt_up(value: Fraction | Decimal | int) -> str:
+    """Like ``fmt``, rounded up (shortfalls)."""
+    d = round1_up(value)
+    return f"{int(d)}" if d == d.to_integral_value() else f"{d:f}"
 
 
 def number(value: Fraction | Decimal | int) -> int | float:
@@ -508,14 +544,14 @@ def assess_year(year: int, activities: Sequence[Activity], exemptions: Sequence[
         reasons.append(Reason("total", f"计入总学时 {fmt(counted)} 学时；总学时已由免修视为完成。",
                               f"Counted total: {fmt(counted)} h; the total counts as done by exemption."))
     else:
-        zh = f"计入总学时 {fmt(counted)} 学时，还差 {fmt(shortfall_total)} 学时"
-        en = f"Counted total: {fmt(counted)} h, {fmt(shortfall_total)} h short"
+        zh = f"计入总学时 {fmt(counted)} 学时，还差 {fmt_up(shortfall_total)} 学时"
+        en = f"Counted total: {fmt(counted)} h, {fmt_up(shortfall_total)} h short"
         if shortfall_non_public == shortfall_total:
             zh += "，须为非公需学时（公需学时已达计入上限）。"
             en += "; they must be non-public hours (public hours are at their cap)."
         elif shortfall_non_public > 0:
-            zh += f"，其中至少 {fmt(shortfall_non_public)} 学时须为非公需学时。"
-            en += f", of which at least {fmt(shortfall_non_public)} h must be non-public."
+            zh += f"，其中至少 {fmt_up(shortfall_non_public)} 学时须为非公需学时。"
+            en += f", of which at least {fmt_up(shortfall_non_public)} h must be non-public."
         else:
             zh += "。"
             en += "."
@@ -528,8 +564,8 @@ def assess_year(year: int, activities: Sequence[Activity], exemptions: Sequence[
             reasons.append(Reason("public", f"公需科目 {fmt(public)} 学时，达到 {fmt(req_public)} 学时的要求。",
                                   f"Public subjects: {fmt(public)} h, meeting the {fmt(req_public)} h requirement."))
         else:
-            reasons.append(Reason("public", f"公需科目 {fmt(public)} 学时，还差 {fmt(shortfall_public)} 学时。",
-                                  f"Public subjects: {fmt(public)} h, {fmt(shortfall_public)} h short."))
+            reasons.append(Reason("public", f"公需科目 {fmt(public)} 学时，还差 {fmt_up(shortfall_public)} 学时。",
+                                  f"Public subjects: {fmt(public)} h, {fmt_up(shortfall_public)} h short."))
     complies = total_met and public_met
     reasons.append(Reason("verdict", f"{year} 年度继续教育学时" + ("达标。" if complies else "未达标。"),
                           f"{year}: " + ("complies." if complies else "does not comply.")))

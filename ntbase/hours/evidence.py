@@ -35,12 +35,14 @@ def _safe_name(filename: str, ext: str) -> str:
 
 def store_evidence(owner_id: int, filename: str, data: bytes, field: str = "evidence") -> Evidence:
     if not data:
-        raise DomainError(_("Choose a file (PDF, JPEG or PNG) as evidence."), field=field)
+        raise DomainError(_("The file is empty. Choose the PDF, JPEG or PNG file again."), field=field)
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise DomainError(_("The file is larger than 10 MB."), field=field)
+        raise DomainError(_("The file is larger than 10 MB. Scan it at a lower resolution or save it as "
+                            "a smaller PDF, then choose it again."), field=field)
     kind = sniff(data)
     if kind is None:
-        raise DomainError(_("The file is not a PDF, JPEG or PNG."), field=field)
+        raise DomainError(_("This file is not a PDF, JPEG or PNG (its content is checked, not its name). "
+                            "Save or scan the proof in one of these formats and choose it again."), field=field)
     ctype, ext = kind
     ev = Evidence(owner_id=owner_id, filename=_safe_name(filename, ext), content_type=ctype,
                   size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)

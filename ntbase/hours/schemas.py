@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ntbase.hours import engine
@@ -111,11 +112,16 @@ class AppointmentPeriodIn(_In):
 
     @model_validator(mode="after")
     def _ordered(self):
-        if self.end_year < self.start_year:
-            raise ValueError("end_year must not be before start_year")
-        if self.end_year - self.start_year >= 10:
-            raise ValueError("an appointment period lasts at most 10 years")
+        _check_period(self.start_year, self.end_year)
         return self
+
+
+def _check_period(start_year: int, end_year: int) -> None:
+    # messages are translated: validation runs in the reply's language (api.parse)
+    if end_year < start_year:
+        raise ValueError(_("The last year must not be before the first year."))
+    if end_year - start_year >= 10:
+        raise ValueError(_("An appointment period lasts at most 10 years."))
 
 
 class AssessRequest(_In):
@@ -141,19 +147,18 @@ class AssessPeriodRequest(_In):
     @classmethod
     def _year_keys(cls, value: dict[str, YearIn]):
         for key in value:
-            if not key.isdigit():
-                raise ValueError(f"year key {key!r} is not a year")
+            # canonical ASCII digits only: "02021" or "２０２１" would silently merge with "2021"
+            if not (key.isascii() and key.isdigit() and key == str(int(key))):
+                raise ValueError(_("“%(key)s” is not a year: write it like 2021.", key=key))
         return value
 
     @model_validator(mode="after")
     def _in_period(self):
-        if self.end_year < self.start_year:
-            raise ValueError("end_year must not be before start_year")
-        if self.end_year - self.start_year >= 10:
-            raise ValueError("an appointment period lasts at most 10 years")
+        _check_period(self.start_year, self.end_year)
         for key in self.years:
             if not self.start_year <= int(key) <= self.end_year:
-                raise ValueError(f"year {key} lies outside {self.start_year}-{self.end_year}")
+                raise ValueError(_("The year %(key)s lies outside %(a)s–%(b)s.", key=key, a=self.start_year,
+                                   b=self.end_year))
         return self
 
 

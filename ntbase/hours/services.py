@@ -296,9 +296,16 @@ def _review(obj, accept: bool, reason: str, actor_id: int, at: datetime | None) 
     reason = (reason or "").strip()
     if not accept and not reason:
         raise DomainError(_("Give the reason for rejecting it; the learner will see it."), field="reason")
-    obj.state = EntryState.ACCEPTED if accept else EntryState.REJECTED
-    obj.reviewed_by_id, obj.reviewed_at = actor_id, at or now()
-    obj.review_reason = reason[:2000]
+    # conditional UPDATE: two officers deciding at once, the first decision stands
+    model = type(obj)
+    moved = db.session.execute(
+        sa.update(model).where(model.id == obj.id, model.state == EntryState.PENDING)
+        .values(state=EntryState.ACCEPTED if accept else EntryState.REJECTED, reviewed_by_id=actor_id,
+                reviewed_at=at or now(), review_reason=reason[:2000])
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(obj)
+    if moved != 1:
+        raise DomainError(_("This entry has already been reviewed."))
 
 
 def review_entry(entry_id: int, accept: bool, reason: str, actor_id: int, *,

@@ -16,6 +16,7 @@ from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR
 from ntbase.hours.services import assess_learner_year, entry_activity
+from ntbase.security import mask_name  # the platform's one masking: 张晓明 → 张**
 
 KIND_ZH = {"course": "NTBase 课程", "conference": "学术会议", "training_class": "培训班、进修班、学术讲座",
            "talent_base_training": "市高层次人才培训基地培训", "online_course": "网络课程",
@@ -33,16 +34,6 @@ FONT_CANDIDATES = [
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # index 2: Simplified Chinese
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
 ]
-
-
-def mask_name(name: str) -> str:
-    """张晓明 → 张*明, 李红 → 李*: enough for the office to match the person they have."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _new_unique_code() -> str:

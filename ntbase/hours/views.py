@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
+from sqlalchemy.orm import selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.auth import learner_required, office_required
@@ -73,7 +74,8 @@ def _labels():
             "category_titles": CATEGORY_TITLES, "level_titles": LEVEL_TITLES,
             "region_titles": REGION_TITLES, "reason_lang": lang(), "entry_hours": services.entry_hours,
             "r1": engine.round1, "code_display": codes.display, "percent": percent,
-            "summary_rules": ("total", "public", "verdict")}
+            "summary_rules": ("total", "public", "verdict"),
+            "rule_labels": {} if lang() == "en" else engine.RULE_LABELS_ZH}
 
 
 def percent(value, required) -> int:
@@ -90,12 +92,12 @@ def gap_lines(a: engine.Assessment) -> list[str]:
     lines = []
     room = a.public_cap - a.public_counted
     if a.shortfall_public > 0:
-        lines.append(_("%(h)s more public-subject hours needed", h=engine.fmt(a.shortfall_public)))
+        lines.append(_("%(h)s more public-subject hours needed", h=engine.fmt_up(a.shortfall_public)))
     if a.shortfall_non_public > 0:
-        lines.append(_("%(h)s more non-public hours needed", h=engine.fmt(a.shortfall_non_public)))
+        lines.append(_("%(h)s more non-public hours needed", h=engine.fmt_up(a.shortfall_non_public)))
     rest = a.shortfall_total - a.shortfall_non_public - min(a.shortfall_public, room)
     if rest > 0:
-        lines.append(_("%(h)s more hours of any subject needed", h=engine.fmt(rest)))
+        lines.append(_("%(h)s more hours of any subject needed", h=engine.fmt_up(rest)))
     return lines
 
 
@@ -105,6 +107,15 @@ def _upload() -> Evidence | None:
         return None
     data = f.stream.read(MAX_EVIDENCE_BYTES + 1)
     return store_evidence(current_user.id, f.filename, data)
+
+
+def _audit(action: str, subject_user_id: int, object_type: str, object_id: int) -> None:
+    """DESIGN: every view of a person's record by someone else writes an audit row the
+    person can see (ntbase.office.audit)."""
+    from ntbase.office import audit
+
+    audit.record(action, current_user, subject_user_id=subject_user_id, object_type=object_type,
+                 object_id=object_id)
 
 
 def _verify_url(st: Statement) -> str:
@@ -266,6 +277,9 @@ def statement(statement_id: int):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     st = _statement_or_403(statement_id)
+    if st.learner_id != current_user.id:
+        _audit("person.view", st.learner_id, "statement", st.id)
+        db.session.commit()
     return render_template("hours/statement.html", st=st, data=statements.statement_data(st),
                            authentic=statements.is_authentic(st), verify_url=_verify_url(st))
 
@@ -275,6 +289,9 @@ def statement_pdf(statement_id: int):
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     st = _statement_or_403(statement_id)
+    if st.learner_id != current_user.id:
+        _audit("person.view", st.learner_id, "statement", st.id)
+        db.session.commit()
     pdf = statements.render_pdf(st, _verify_url(st))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="statement-{st.year}-{st.code}.pdf"',
@@ -290,6 +307,9 @@ def evidence(evidence_id: int):
         abort(404)
     if not can_download(ev, current_user):
         abort(403)
+    if ev.owner_id != current_user.id:
+        _audit("person.view", ev.owner_id, "evidence", ev.id)
+        db.session.commit()
     return Response(ev.data, mimetype=ev.content_type, headers={
         "Content-Disposition": f'attachment; filename="evidence-{ev.id}{ev.filename[ev.filename.rfind("."):]}"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
@@ -321,7 +341,8 @@ def review_entry(entry_id: int):
         abort(400)
     accept = _decision()
     try:
-        services.review_entry(entry_id, accept, form.reason.data, current_user.id)
+        entry = services.review_entry(entry_id, accept, form.reason.data, current_user.id)
+        _audit("person.entry_review", entry.learner_id, "ledger_entry", entry.id)
     except DomainError as err:
         db.session.rollback()
         if err.code == "not_found":
@@ -341,7 +362,8 @@ def review_exemption(event_id: int):
         abort(400)
     accept = _decision()
     try:
-        services.review_exemption(event_id, accept, form.reason.data, current_user.id)
+        event = services.review_exemption(event_id, accept, form.reason.data, current_user.id)
+        _audit("person.entry_review", event.learner_id, "exemption_event", event.id)
     except DomainError as err:
         db.session.rollback()
         if err.code == "not_found":
@@ -355,7 +377,9 @@ def review_exemption(event_id: int):
 
 def _back(default: str) -> str:
     target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    # a path on this site only: "//host" and "/\\host" are other sites to a browser
+    ok = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+    return target if ok else default
 
 
 def _learner_or_404(learner_id: int) -> User:
@@ -381,6 +405,9 @@ def learner_ledger(learner_id: int):
             db.session.commit()
             flash(_("The adjustment has been recorded."), "success")
             return redirect(url_for("hours.learner_ledger", learner_id=learner.id))
+    # audit first: committing after loading would expire (and reload) every entry shown
+    _audit("person.view", learner.id, "user", learner.id)
+    db.session.commit()
     overview = services.learner_overview(learner.id)
     return render_template("hours/learner.html", learner=learner, overview=overview, form=form,
                            review_form=ReviewForm(), pending=EntryState.PENDING,
@@ -392,8 +419,8 @@ def learner_ledger(learner_id: int):
 def policies():
     rows, rounds, history = policy.policy_overview()
     actor_ids = {c.actor_id for changes in history.values() for c in changes if c.actor_id}
-    actors = {u.id: u.name for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))} \
-        if actor_ids else {}
+    actors = {u.id: u.name for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(actor_ids)).options(selectinload(User.profile)))} if actor_ids else {}
     return render_template("hours/policies.html", rows=rows, rounds=rounds, history=history, actors=actors,
                            round_form=RoundForm())
 

@@ -138,13 +138,16 @@
 
   function fmt(n) { return (Math.round(n * 10) / 10).toString(); }
 
+  var ruleLabels = {};
+  try { ruleLabels = JSON.parse(out.dataset.ruleLabels || "{}"); } catch (e) { ruleLabels = {}; }
+
   function render(a) {
     var L = out.dataset;
     var h = el("h2", a.year + " ");
     h.appendChild(el("span", a.complies ? L.lComplies : L.lNotComplies, a.complies ? "tag tag-ok" : "tag tag-danger"));
     var dl = el("dl", undefined, "facts");
     function fact(label, value) { dl.appendChild(el("dt", label)); dl.appendChild(el("dd", value)); }
-    fact(L.lRequired, a.required_total + " / " + a.required_public + " " + L.lH);
+    fact(L.lRequired, L.lRequirement.replace("{t}", a.required_total).replace("{p}", a.required_public));
     fact(L.lCounted, fmt(a.counted_total) + " " + L.lH);
     fact(L.lPublic, fmt(a.public_hours) + " " + L.lH + " (" + fmt(a.public_counted) + " " + L.lPublicCounted + ")");
     if (a.self_study_hours) { fact(L.lSelf, fmt(a.self_study_hours) + " → " + fmt(a.self_study_counted) + " " + L.lH); }
@@ -157,7 +160,7 @@
     a.reasons.forEach(function (r) {
       var li = el("li");
       if (["total", "public", "verdict"].indexOf(r.rule) < 0) {
-        li.appendChild(el("span", r.rule, "tag"));
+        li.appendChild(el("span", ruleLabels[r.rule] || r.rule, "tag"));
         li.appendChild(document.createTextNode(" "));
       }
       li.appendChild(document.createTextNode(r.message));

@@ -64,7 +64,9 @@ def test_unrounded_comparison_and_one_decimal_display():
     assert a.public_counted == Fraction(80, 3)
     assert a.counted_total < 80 and a.total_met is False  # 79.966… is not 80
     assert a.as_contract()["counted_total"] == 80.0  # shown rounded
-    assert a.as_contract()["shortfall"]["total"] == 0.0
+    # what is missing rounds up: a year that is not met never shows "0.0 short"
+    assert a.as_contract()["shortfall"]["total"] == 0.1
+    assert any("还差 0.1 学时" in r.message_zh for r in a.reasons)
 
 
 def test_reasons_are_bilingual():
