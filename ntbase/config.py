@@ -61,7 +61,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),
         "PAYMENT_WEBHOOK_TOLERANCE": 300,
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # where links printed on certificates and QR codes point; unset: the address the
+        # request came to (set it when a proxy fronts the app)
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -12,6 +12,18 @@ from markupsafe import Markup
 from ntbase.enums import profession_title
 
 
+def public_base_url() -> str:
+    """Base URL for links that leave the site (QR codes, PDFs, share links)."""
+    from flask import current_app, has_request_context
+
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return "http://127.0.0.1:5000"
+
+
 def fen_to_yuan(fen: int | None) -> str:
     if fen is None:
         return ""

@@ -81,7 +81,9 @@ def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     """The certificate document. ``lang`` is zh_CN (default) or en."""
     from ntbase.templating import format_hours
 
-    base_url = current_app.config["PUBLIC_BASE_URL"]
+    from ntbase.templating import public_base_url
+
+    base_url = public_base_url()
     # one face only: parsing a CJK collection is most of the rendering time (a bold face doubles it)
     font_path, font_index = _font_candidates()
     with force_locale(lang):

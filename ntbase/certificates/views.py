@@ -42,7 +42,9 @@ verify_limit_api = limiter.shared_limit(verify_rate_limit, scope="verify")
 
 
 def _public_base_url() -> str:
-    return current_app.config["PUBLIC_BASE_URL"]
+    from ntbase.templating import public_base_url
+
+    return public_base_url()
 
 
 # ------------------------------------------------------------ public verification

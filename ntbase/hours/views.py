@@ -121,7 +121,9 @@ def _audit(action: str, subject_user_id: int, object_type: str, object_id: int) 
 def _verify_url(st: Statement) -> str:
     if "certificates.verify" in current_app.view_functions:
         return url_for("certificates.verify", code=codes.display(st.code), _external=True)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/verify"
+    from ntbase.templating import public_base_url
+
+    return public_base_url() + "/verify"
 
 
 # ------------------------------------------------------------------ learner
