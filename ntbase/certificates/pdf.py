@@ -79,9 +79,7 @@ def _category_title(value: str) -> str:
 
 def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     """The certificate document. ``lang`` is zh_CN (default) or en."""
-    from ntbase.templating import format_hours
-
-    from ntbase.templating import public_base_url
+    from ntbase.templating import format_hours, public_base_url
 
     base_url = public_base_url()
     # one face only: parsing a CJK collection is most of the rendering time (a bold face doubles it)
