@@ -6,6 +6,7 @@ from functools import wraps
 from flask import abort, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from ntbase.enums import Role
 from ntbase.extensions import db
@@ -20,7 +21,8 @@ def init_login(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
+        # the profile comes in the same statement: nearly every page shows the user's name
+        user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
         return user if user is not None and user.is_active else None
 
     @login_manager.unauthorized_handler

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # namespace -> tables whose writes invalidate it
 NAMESPACES: dict[str, set[str]] = {
+    "policy": {"policy", "round_year"},
     "catalog": {"course", "course_session", "course_teacher", "course_fee_line", "base", "teacher",
                 "manager", "location", "room", "fee_item", "disclosure_version", "enrollment"},
 }
@@ -143,6 +144,21 @@ def page_cache() -> PageCache:
 def bump(ns: str) -> None:
     if has_app_context() and "ntbase_cache" in current_app.extensions:
         page_cache().bump(ns)
+
+
+def memo(ns: str, name: str, load):
+    """Per-process memo of ``load()`` valid while namespace ``ns`` keeps its version
+    (for small, rarely written data such as the yearly policies)."""
+    if not has_app_context() or "ntbase_cache" not in current_app.extensions or not page_cache().enabled:
+        return load()
+    store = current_app.extensions.setdefault("ntbase_memo", {})
+    version = page_cache().version(ns)
+    hit = store.get((ns, name))
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    value = load()
+    store[(ns, name)] = (version, value)
+    return value
 
 
 def cached_page(ns: str):

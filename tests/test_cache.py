@@ -107,3 +107,22 @@ def test_redis_backend_shares_invalidation_across_apps(make_app, app_ctx, base_a
         # a write through the second server invalidated the first one's page
         assert a1.test_client().get("/_cached").headers["X-Cache"] == "miss"
     a1.extensions["ntbase_cache"].backend.clear()
+
+
+def test_policy_rules_are_memoised_until_a_policy_write(make_app, app_ctx, count_queries):
+    from ntbase.hours.models import Policy
+    from ntbase.hours.policy import ensure_default_policies, load_rules
+
+    app = make_app(CACHE_ENABLED=True)
+    with app.app_context():
+        ensure_default_policies()
+        db.session.commit()
+        load_rules()
+        with count_queries() as q:
+            rules, _ = load_rules()
+        assert q.count == 0
+        row = db.session.scalar(sa.select(Policy).where(Policy.effective_year == 2021))
+        row.required_total = 100
+        db.session.commit()
+        rules, _ = load_rules()
+        assert any(r.required_total == 100 for r in rules)

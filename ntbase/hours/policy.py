@@ -78,8 +78,16 @@ def ensure_default_policies() -> None:
 
 
 def load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
-    """Every policy row and the round table (two statements). An empty table falls back to
-    the seed (RULES §2) so a fresh installation still answers."""
+    """Every policy row and the round table. Read far more than written, so kept per process
+    until a committed write to ``policy`` or ``round_year`` bumps the cache version."""
+    from ntbase.cache import memo
+
+    return memo("policy", "rules", _load_rules)
+
+
+def _load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
+    """Two statements. An empty table falls back to the seed (RULES §2) so a fresh
+    installation still answers."""
     rows = db.session.scalars(sa.select(Policy).order_by(Policy.effective_year)).all()
     rounds = {r.round: r.year for r in db.session.scalars(sa.select(RoundYear))}
     rules = [rule_from_row(r) for r in rows] or default_rules()
