@@ -61,6 +61,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),
         "PAYMENT_WEBHOOK_TOLERANCE": 300,
+        # the built-in sandbox pay page; turn off where a real provider is plugged in
+        "PAYMENT_SANDBOX_ENABLED": _bool("PAYMENT_SANDBOX_ENABLED", True),
         # where links printed on certificates and QR codes point; unset: the address the
         # request came to (set it when a proxy fronts the app)
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),

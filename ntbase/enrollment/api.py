@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort
+from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
@@ -73,10 +74,15 @@ def my_enrollments():
 @bp.post("/courses/<int:course_id>/enrollments")
 @document("Enroll in a course: confirmed (free), held while paying, or waitlisted", method="post",
           path="/courses/<int:course_id>/enrollments", response=EnrollmentOut, tags=["enrollment"],
-          errors={401: "Not logged in", 403: "Not a learner", 404: "No such course",
+          errors={400: "Body is not JSON (send {})", 401: "Not logged in", 403: "Not a learner", 404: "No such course",
                   409: "Already enrolled", 422: "Course not open for enrollment"})
 @learner_required
 def enroll(course_id: int):
+    # The API is CSRF-exempt and this POST has no body: insisting on a JSON content type
+    # keeps a cross-site HTML form (which cannot send one without a CORS preflight) from
+    # enrolling a logged-in learner.
+    if not request.is_json:
+        return json_error(400, _("The request body must be JSON."), "bad_request")
     course = db.session.get(Course, course_id) or abort(404)
     try:
         e = services.enroll_learner(course, current_user)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 REQUIRED = _l("This field is required.")
@@ -27,3 +27,14 @@ class ManualEnrollForm(FlaskForm):
     id_number = StringField(_l("Learner's resident ID number"), validators=[DataRequired(REQUIRED)],
                             description=_l("The full 18-character number. The learner must have an NTBase account."),
                             render_kw={"autocomplete": "off", "maxlength": 18, "inputmode": "text"})
+
+
+class StaffRefundForm(FlaskForm):
+    amount = StringField(_l("Amount to refund (yuan)"), validators=[DataRequired(REQUIRED), Length(max=20)],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=200)],
+                           description=_l("The learner reads it in their notice, for example “70% refund "
+                                          "under the base's policy: withdrew 3 days before the start”."),
+                           render_kw={"rows": 3, "maxlength": 200})
+    # one per page load: a double submit refunds once
+    key = HiddenField()

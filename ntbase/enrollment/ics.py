@@ -1,10 +1,12 @@
 """One private .ics feed of all a learner's sessions.
 
 The URL carries a signed token (itsdangerous), not the user id alone: it names the user
-and a fragment of their password hash, so changing the password retires old feed URLs.
+and a keyed digest of their password hash, so changing the password retires old feed URLs.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,8 +29,15 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ics-feed")
 
 
+def _password_tag(user: User) -> str:
+    # a keyed digest of the password hash, never a piece of the hash itself: the token is
+    # signed but readable (base64), and a feed URL ends up in calendar apps and their logs
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"ics:" + (user.password_hash or "").encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def calendar_token(user: User) -> str:
-    return _serializer().dumps({"u": user.id, "h": user.password_hash[-10:]})
+    return _serializer().dumps({"u": user.id, "h": _password_tag(user)})
 
 
 def user_for_token(token: str) -> User | None:
@@ -36,8 +45,10 @@ def user_for_token(token: str) -> User | None:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.is_active or user.password_hash[-10:] != data.get("h"):
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        return None
+    user = db.session.get(User, data["u"])
+    if user is None or not user.is_active or not hmac.compare_digest(_password_tag(user), str(data.get("h"))):
         return None
     return user
 

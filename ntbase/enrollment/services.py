@@ -13,6 +13,7 @@ learner on the waitlist (as a time-limited offer) or back to the pool.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,7 +41,7 @@ from ntbase.enrollment.states import (
 )
 from ntbase.enums import CertificationStatus, Role
 from ntbase.payments import services as payments
-from ntbase.payments.models import PaymentIntent, PaymentState
+from ntbase.payments.models import PaymentIntent, PaymentState, Refund
 
 __all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
            "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
@@ -496,7 +497,7 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
         seats += 1 if enrollment.holds_seat else 0
         transition(enrollment, S.CANCELLED, actor_id, "course cancelled by the base", now, cancelled_at=now)
         refunded = 0
-        for intent in payments.payments_of(enrollment.id):
+        for intent in enrollment.payments:  # loaded above; the same objects the refunds update
             if intent.state == PaymentState.PENDING:
                 payments.cancel_payment(intent, actor_id, "course cancelled", now)
             else:
@@ -515,6 +516,66 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
 
 
 # --- base side ------------------------------------------------------------------------------
+
+def refundable_fen(enrollment: Enrollment) -> int:
+    """Money paid for ``enrollment`` that has not been given back yet."""
+    return sum(p.amount_fen - p.refunded_fen for p in payments.payments_of(enrollment.id)
+               if p.state in (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED))
+
+
+def staff_refund(enrollment: Enrollment, amount_fen: int, reason: str, *, key: str, staff: User,
+                 now: datetime | None = None) -> int:
+    """Base staff give back part (or all) of what a learner paid, e.g. a goodwill refund after
+    the deadline under the base's own published policy. The enrollment keeps its state.
+
+    ``key`` comes from the form (one per page load): a double submit refunds once. Returns
+    the amount refunded by this call (0 when the same key was already used).
+    """
+    now = now or db_now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for this refund; the learner will read it."), field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("The reason is too long (at most 200 characters)."), field="reason")
+    if not re.fullmatch(r"[0-9a-f]{16,40}", key or ""):
+        raise DomainError(_("This form has expired. Please reload the page and try again."), code="bad_key")
+    prefix = f"staff-{enrollment.id}-{key}-"
+    done = db.session.scalars(sa.select(Refund).where(Refund.idempotency_key.like(prefix + "%"))).all()
+    if done:
+        if sum(r.amount_fen for r in done) != amount_fen:
+            raise DomainError(_("This form was already used for a different refund. Please reload the page."),
+                              field="amount", code="idempotency_conflict")
+        return 0  # the same form sent twice: already done
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise DomainError(_("Enter an amount in yuan greater than zero, for example 120 or 85.50."), field="amount")
+    available = refundable_fen(enrollment)
+    if amount_fen > available:
+        raise DomainError(_("At most %(max)s can still be refunded for this enrollment.", max=payments.yuan(available)),
+                          field="amount", code="refund_exceeds_payment")
+    left = amount_fen
+    for intent in payments.payments_of(enrollment.id):
+        if left <= 0:
+            break
+        if intent.state not in (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED):
+            continue
+        part = min(left, intent.amount_fen - intent.refunded_fen)
+        if part > 0:
+            payments.refund_payment(intent, part, idempotency_key=f"{prefix}{intent.id}", actor_id=staff.id,
+                                    reason=f"refund by the base: {reason}", at=now)
+            left -= part
+    course = db.session.get(Course, enrollment.course_id)
+    learner = db.session.get(User, enrollment.learner_id)
+    _tell(learner, lambda: _("Refund from the base: %(title)s", title=course.title),
+          lambda: _("The base refunded %(amount)s to your original payment method. Reason: %(reason)s",
+                    amount=payments.yuan(amount_fen), reason=reason),
+          _my_courses_link())
+    return amount_fen
+
+
+def retry_failed_refund(refund: Refund, staff: User, now: datetime | None = None) -> Refund:
+    """Base staff send a refund the provider refused once more (see ``payments.retry_refund``)."""
+    return payments.retry_refund(refund, staff.id, now or db_now())
+
 
 def roster(course_id: int) -> list[Enrollment]:
     return db.session.scalars(

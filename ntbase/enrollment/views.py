@@ -5,6 +5,8 @@ Thin: parse → call a service → commit once → render or redirect. Every /ma
 """
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,10 +17,17 @@ from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course
 from ntbase.db import DomainError, db, now
 from ntbase.enrollment import export, ics, services
-from ntbase.enrollment.forms import ActionForm, CheckoutForm, EnrollForm, ManualEnrollForm
+from ntbase.enrollment.forms import (
+    ActionForm,
+    CheckoutForm,
+    EnrollForm,
+    ManualEnrollForm,
+    StaffRefundForm,
+)
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.forms import attach_error
 from ntbase.payments import services as payments
+from ntbase.payments.models import Refund, RefundState
 
 bp = Blueprint("enrollment", __name__)
 S = EnrollmentState
@@ -61,6 +70,7 @@ def _after_enroll(enrollment: Enrollment):
 def enroll(course_id: int):
     course = _course_or_404(course_id)
     form = EnrollForm()
+    problem = None
     if form.validate_on_submit():
         try:
             enrollment = services.enroll_learner(course, current_user)
@@ -68,7 +78,7 @@ def enroll(course_id: int):
             db.session.rollback()
             if err.code == "duplicate":
                 return _already_enrolled()
-            flash(err.message, "error")
+            problem = err.message  # shown once, in the page, where the button was
         except IntegrityError:
             # a second click raced the first past the check: the unique index caught it
             db.session.rollback()
@@ -76,11 +86,11 @@ def enroll(course_id: int):
         else:
             db.session.commit()
             return _after_enroll(enrollment)
-    problem = None
-    try:
-        services.check_open_for_enrollment(course, now())
-    except DomainError as err:
-        problem = err.message
+    if problem is None:
+        try:
+            services.check_open_for_enrollment(course, now())
+        except DomainError as err:
+            problem = err.message
     existing = services.live_enrollment(course.id, current_user.id)
     status = 422 if request.method == "POST" else 200
     return render_template("enrollment/enroll.html", course=course, form=form, problem=problem,
@@ -110,6 +120,9 @@ def checkout(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
     if services.sweep_expired(learner_id=current_user.id).expired_holds:
         db.session.commit()
+    if enrollment.state in (S.CONFIRMED, S.COMPLETED):
+        flash(_("This enrollment is already paid and confirmed."), "info")  # back button, second click
+        return redirect(url_for("enrollment.my_courses"))
     if enrollment.state != S.HELD:
         flash(_("This seat is no longer held for you. Enroll again to get a new seat."), "error")
         return redirect(url_for("enrollment.my_courses"))
@@ -120,9 +133,17 @@ def checkout(enrollment_id: int):
         try:
             intent = services.start_payment(enrollment, current_user.id)
             payments.set_invoice(intent, form.invoice_title.data, form.invoice_taxpayer_no.data)
+            if intent.provider == "sandbox" and not payments.sandbox_enabled():
+                raise DomainError(_("Online payment is not available at present. Your seat stays held until "
+                                    "%(when)s; please contact the training base to pay.",
+                                    when=enrollment.hold_expires_at.strftime("%Y-%m-%d %H:%M")))
         except DomainError as err:
             db.session.rollback()
             attach_error(form, err)
+        except IntegrityError:
+            # a double click created the same attempt twice: the first one stands, go and pay it
+            db.session.rollback()
+            return redirect(url_for("enrollment.checkout", enrollment_id=enrollment_id))
         else:
             db.session.commit()
             return redirect(payments.checkout_url(intent))
@@ -135,6 +156,8 @@ def checkout(enrollment_id: int):
 def accept(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
     if ActionForm().validate_on_submit():
+        if enrollment.state in (S.HELD, S.CONFIRMED):
+            return _after_enroll(enrollment)  # a second click: already accepted
         try:
             services.accept_offer(enrollment, current_user.id)
         except DomainError as err:
@@ -151,6 +174,10 @@ def accept(enrollment_id: int):
 def cancel(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
     if ActionForm().validate_on_submit():
+        if enrollment.state in (S.CANCELLED, S.EXPIRED):  # a second click, or the hold ran out meanwhile
+            flash(_("This enrollment is already cancelled.") if enrollment.state == S.CANCELLED
+                  else _("This enrollment has already expired: there is nothing to cancel."), "info")
+            return redirect(url_for("enrollment.my_courses"))
         try:
             terms = services.cancel_enrollment(enrollment, current_user.id)
         except DomainError as err:
@@ -199,7 +226,7 @@ def _render_roster(course: Course, form: ManualEnrollForm, status: int = 200):
     figures = {}
     for e in rows:
         figures[e.state.value] = figures.get(e.state.value, 0) + 1
-    return render_template("enrollment/roster.html", course=course, rows=rows, form=form,
+    return render_template("enrollment/roster.html", course=course, rows=rows, form=form, action_form=ActionForm(),
                            figures=figures, positions=services.waitlist_positions(rows)), status
 
 
@@ -259,7 +286,72 @@ def roster_export(course_id: int, fmt: str):
 @base_manager_required
 def figures(base_id: int):
     base = db.session.get(TrainingBase, base_id) or abort(404)
-    return render_template("enrollment/figures.html", base=base, rows=services.base_figures(base_id))
+    return render_template("enrollment/figures.html", base=base, rows=services.base_figures(base_id),
+                           failed=payments.failed_refunds(base_id=base_id), form=ActionForm())
+
+
+def _managed_enrollment(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    require_base_manager(enrollment.course.base_id)
+    return enrollment
+
+
+@bp.route("/manage/enrollments/<int:enrollment_id>/refund", methods=["GET", "POST"])
+@login_required
+def staff_refund(enrollment_id: int):
+    enrollment = _managed_enrollment(enrollment_id)
+    form = StaffRefundForm()
+    if request.method == "GET":
+        form.key.data = secrets.token_hex(16)
+    elif form.validate_on_submit():
+        try:
+            amount = payments.parse_yuan(form.amount.data)
+            done = services.staff_refund(enrollment, amount, form.reason.data, key=form.key.data or "",
+                                         staff=current_user)
+        except DomainError as err:
+            db.session.rollback()
+            attach_error(form, err)
+        except IntegrityError:
+            db.session.rollback()  # the same form sent twice at the same moment: the other one refunds
+            done = 0
+        else:
+            db.session.commit()
+        if not form.errors:
+            if done:
+                flash(_("%(amount)s refunded to %(name)s.", amount=payments.yuan(done),
+                        name=enrollment.learner.name), "success")
+            else:
+                flash(_("This refund was already made."), "info")
+            return redirect(url_for("enrollment.roster", course_id=enrollment.course_id))
+    return render_template("enrollment/staff_refund.html", enrollment=enrollment, course=enrollment.course,
+                           form=form, refundable=services.refundable_fen(enrollment)), (422 if form.errors else 200)
+
+
+@bp.post("/manage/refunds/<int:refund_id>/retry")
+@login_required
+def retry_refund(refund_id: int):
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        abort(404)
+    enrollment = _managed_enrollment(refund.payment.enrollment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            refund = services.retry_failed_refund(refund, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "info" if err.code == "not_failed" else "error")
+        else:
+            db.session.commit()
+            if refund.state == RefundState.FAILED:
+                flash(_("The provider refused the refund again. Check the learner's account and try later."), "error")
+            else:
+                flash(_("Refund of %(amount)s sent again: %(state)s.", amount=payments.yuan(refund.amount_fen),
+                        state=refund.state.title), "success")
+    back = request.form.get("back") == "figures"
+    return redirect(url_for("enrollment.figures", base_id=enrollment.course.base_id) if back
+                    else url_for("enrollment.roster", course_id=enrollment.course_id))
 
 
 @bp.app_template_filter("enrollment_state")

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ntbase.db import DomainError, db, now
 from ntbase.payments import states
 from ntbase.payments.models import (
+    PaymentEvent,
     PaymentIntent,
     PaymentState,
     Refund,
@@ -35,6 +38,28 @@ P = PaymentState
 
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def parse_yuan(text: str | None, *, field: str = "amount") -> int:
+    """``"12.5"`` → 1250 fen; Decimal arithmetic, at most two decimals, never a float."""
+    from decimal import Decimal, InvalidOperation
+
+    raw = (text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    # the upper bound keeps absurd input (1e400) out of quantize and the database
+    if value is None or not value.is_finite() or value <= 0 or value >= 10**9:
+        raise DomainError(_("Enter an amount in yuan greater than zero, for example 120 or 85.50."), field=field)
+    if value != value.quantize(Decimal("0.01")):
+        raise DomainError(_("An amount has at most two decimals (fen)."), field=field)
+    return int(value * 100)
+
+
+def sandbox_enabled() -> bool:
+    """``PAYMENT_SANDBOX_ENABLED=False`` in production turns the built-in test pay page off."""
+    return bool(current_app.config.get("PAYMENT_SANDBOX_ENABLED", True))
 
 
 # --- intents ------------------------------------------------------------------------
@@ -144,6 +169,64 @@ def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: s
                       refunded_fen=refunded)
     log.info("refund id=%s payment=%s amount_fen=%s", refund.id, intent.id, amount_fen)
     return refund
+
+
+def retry_refund(refund: Refund, actor_id: int | None, at: datetime | None = None) -> Refund:
+    """Send a refund the provider reported as failed once more (base staff, after checking why).
+
+    Idempotent: only a ``failed`` refund moves (compare-and-set), so a double click retries
+    once; each attempt gets its own provider key derived from the attempt number, so a
+    request that dies after the provider call re-sends the same attempt, never a second one.
+    The money stays counted in ``refunded_fen`` throughout: it is owed to the learner.
+    """
+    at = at or now()
+    if refund.state != RefundState.FAILED:
+        raise DomainError(_("This refund has not failed (it is “%(state)s”): there is nothing to retry.",
+                            state=refund.state.title), code="not_failed")
+    moved = db.session.execute(
+        sa.update(Refund).where(Refund.id == refund.id, Refund.state == RefundState.FAILED)
+        .values(state=RefundState.PENDING, updated_at=at).execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.expire(refund)
+        raise DomainError(_("This refund was retried at the same moment by someone else. Please reload the page."),
+                          code="conflict")
+    intent = db.session.get(PaymentIntent, refund.payment_id)
+    attempt = 1 + (db.session.scalar(sa.select(sa.func.count(PaymentEvent.id)).where(
+        PaymentEvent.refund_id == refund.id, PaymentEvent.reason.like("refund retried%"))) or 0)
+    out = get_provider(intent.provider).refund(payment_ref=intent.provider_ref, amount_fen=refund.amount_fen,
+                                               idempotency_key=f"{refund.idempotency_key}:retry{attempt}",
+                                               reason=refund.reason)
+    refund.provider_ref = out.provider_ref
+    refund.state = RefundState(out.status.value)
+    refund.succeeded_at = at if refund.state == RefundState.SUCCEEDED else None
+    refund.updated_at = at
+    states.record(intent, intent.state, intent.state, actor_id, f"refund retried (attempt {attempt})", at,
+                  refund.id)
+    db.session.flush()
+    log.info("refund id=%s retried attempt=%s state=%s", refund.id, attempt, refund.state.value)
+    return refund
+
+
+def failed_refunds(base_id: int | None = None, course_id: int | None = None) -> list[Refund]:
+    """Refunds the provider refused: money still owed to a learner, for staff to retry."""
+    from ntbase.accounts.models import User
+    from ntbase.catalog.models import Course
+    from ntbase.enrollment.models import Enrollment
+
+    stmt = (sa.select(Refund).join(PaymentIntent, Refund.payment_id == PaymentIntent.id)
+            .join(Enrollment, PaymentIntent.enrollment_id == Enrollment.id)
+            .join(Course, Enrollment.course_id == Course.id)
+            .where(Refund.state == RefundState.FAILED)
+            .options(joinedload(Refund.payment).joinedload(PaymentIntent.enrollment)
+                     .joinedload(Enrollment.learner).joinedload(User.profile),
+                     joinedload(Refund.payment).joinedload(PaymentIntent.enrollment).joinedload(Enrollment.course))
+            .order_by(Refund.id))
+    if base_id is not None:
+        stmt = stmt.where(Course.base_id == base_id)
+    if course_id is not None:
+        stmt = stmt.where(Course.id == course_id)
+    return db.session.scalars(stmt).unique().all()
 
 
 def refund_remaining(intent: PaymentIntent, *, key: str, actor_id: int | None, reason: str,

@@ -26,12 +26,17 @@ _ACTIONS = {"pay": "payment.succeeded", "fail": "payment.failed", "cancel": "pay
 @bp.route("/pay/sandbox/<provider_ref>", methods=["GET", "POST"])
 @login_required
 def sandbox_pay(provider_ref: str):
+    if not services.sandbox_enabled():
+        abort(404)  # PAYMENT_SANDBOX_ENABLED=False: no test money page in production
     intent = services.get_by_ref(provider_ref)
     if intent is None or intent.provider != "sandbox" or intent.learner_id != current_user.id:
         abort(404)  # someone else's payment does not exist for you
     enrollment = db.session.get(Enrollment, intent.enrollment_id)
     course = db.session.get(Course, enrollment.course_id)
     form = SandboxPayForm()
+    if request.method == "POST" and intent.succeeded_at is not None:
+        flash(_("This payment has already been made."), "info")  # a second click on "Pay"
+        return redirect(url_for("enrollment.my_courses"))
     payable = intent.state == PaymentState.PENDING and (intent.expires_at is None or intent.expires_at >= now())
     if payable and form.validate_on_submit():
         action = request.form.get("action", "")
@@ -73,7 +78,7 @@ def sandbox_pay(provider_ref: str):
 @bp.post("/payments/webhook/<provider>")
 def webhook(provider: str):
     """Provider callbacks. Authenticated by the HMAC signature, so no CSRF token."""
-    if provider not in _REGISTRY:
+    if provider not in _REGISTRY or (provider == "sandbox" and not services.sandbox_enabled()):
         abort(404)
     body = request.get_data(cache=False)
     try:

@@ -101,3 +101,35 @@ def test_enroll_pay_cancel_refund(live_server, page, phone_page):
     assert learner.profile.id_number not in html
     shot(page, "roster")
     _ = staff
+
+
+def test_staff_partial_refund(live_server, page, client):
+    from tests.enrollment.helpers import paid_enrollment
+
+    url = live_server.url
+    base = make_base(name="南通工贸技师学院", slug="ntgm-e2e")
+    course = make_course(base, title="数控加工技术新工艺", price_fen=38000, capacity=30)
+    learner = make_learner(real_name="陈静", email="chenjing@example.cn")
+    make_user(Role.BASE_STAFF, base=base, email="staff2@example.cn")
+    db.session.commit()
+    e = paid_enrollment(client, course, learner)
+    _login(page, url, "staff2@example.cn")
+    page.goto(f"{url}/manage/courses/{course.id}/roster")
+    page.click("text=退款…")
+    page.wait_for_url(f"**/manage/enrollments/{e.id}/refund")
+    page.fill("#amount", "400")
+    page.fill("#reason", "按基地退费规定退还 70%")
+    page.once("dialog", lambda d: d.accept())
+    page.click("main form button[type=submit]")
+    assert "最多还可退 ¥380.00" in page.inner_text("#amount-err")
+    page.fill("#amount", "266")
+    messages = []
+    page.once("dialog", lambda d: (messages.append(d.message), d.accept()))
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/manage/courses/{course.id}/roster")
+    assert messages and "无法撤销" in messages[0]
+    assert "已向陈静退款 ¥266.00" in page.content()
+    shot(page, "roster-partial-refund")
+    with live_server.app.app_context():
+        intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == e.id))
+        assert (intent.state.value, intent.refunded_fen) == ("partially_refunded", 26600)

@@ -41,3 +41,39 @@ def snapshot() -> dict:
 def intent_of(enrollment: Enrollment) -> PaymentIntent:
     return db.session.scalars(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id)
                               .order_by(PaymentIntent.id.desc())).first()
+
+
+def paid_enrollment(client, course, learner) -> Enrollment:
+    """Enroll ``learner`` in the paid ``course`` and pay through a signed webhook."""
+    from flask import g
+
+    from ntbase.enrollment import services
+
+    e = services.enroll_learner(course, learner)
+    db.session.commit()
+    r = post_webhook(client, *signed_event(intent_of(e).provider_ref, course.price_fen))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    db.session.expire_all()
+    assert e.state.value == "confirmed"
+    g.pop("_login_user", None)  # the test shares its app context with the anonymous webhook call
+    return e
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def pending_refunds(monkeypatch) -> None:
+    """Make the sandbox answer refunds with "pending", like a real provider confirming by webhook."""
+    from ntbase.payments.sandbox import SandboxProvider
+    from ntbase.payments.schemas import RefundOut, RefundStatus
+
+    real = SandboxProvider.refund
+
+    def pending(self, **kw):
+        out = real(self, **kw)
+        return RefundOut(**{**out.model_dump(), "status": RefundStatus.PENDING})
+
+    monkeypatch.setattr(SandboxProvider, "refund", pending)

@@ -11,13 +11,13 @@ def test_enroll_and_list_through_the_api(client, login, base_a, learner):
     course = make_course(base_a, price_fen=8800)
     db.session.commit()
     login(learner)
-    r = client.post(f"/api/v1/courses/{course.id}/enrollments")
+    r = client.post(f"/api/v1/courses/{course.id}/enrollments", json={})
     assert r.status_code == 201
     body = r.json
     assert body["state"] == "held" and body["price_fen"] == 8800
     assert body["payment_url"].startswith("/pay/sandbox/sbx_pi_")
     assert body["payments"][0]["status"] == "pending" and body["payments"][0]["amount_fen"] == 8800
-    r = client.post(f"/api/v1/courses/{course.id}/enrollments")
+    r = client.post(f"/api/v1/courses/{course.id}/enrollments", json={})
     assert r.status_code == 409 and r.json["error"] == "duplicate"
     items = client.get("/api/v1/me/enrollments").json["items"]
     assert [i["id"] for i in items] == [db.session.scalar(sa.select(Enrollment.id))]
@@ -30,9 +30,9 @@ def test_api_errors_are_json(client, login, base_a, learner, staff_a):
     db.session.commit()
     assert client.get("/api/v1/me/enrollments").status_code == 401
     login(learner)
-    r = client.post(f"/api/v1/courses/{course.id}/enrollments")
+    r = client.post(f"/api/v1/courses/{course.id}/enrollments", json={})
     assert r.status_code == 422 and r.json["error"] == "cancelled" and r.json["message"]
-    assert client.post("/api/v1/courses/99999/enrollments").status_code == 404
+    assert client.post("/api/v1/courses/99999/enrollments", json={}).status_code == 404
     login(staff_a)
     assert client.get("/api/v1/me/enrollments").status_code == 403
 
@@ -49,3 +49,15 @@ def test_openapi_documents_enrollment(client):
     doc = client.get("/api/v1/openapi.json").json
     assert "/api/v1/courses/{course_id}/enrollments" in doc["paths"]
     assert "PaymentIntentOut" in doc["components"]["schemas"]
+
+
+def test_a_cross_site_form_cannot_enroll_through_the_api(client, login, base_a, learner):
+    """The API is CSRF-exempt: a plain form POST (what another site can send) is refused."""
+    course = make_course(base_a, price_fen=0)
+    db.session.commit()
+    login(learner)
+    for kwargs in ({}, {"data": {"x": "1"}}, {"data": "{}", "content_type": "text/plain"}):
+        r = client.post(f"/api/v1/courses/{course.id}/enrollments", **kwargs)
+        assert r.status_code == 400 and r.json["error"] == "bad_request"
+    assert db.session.scalar(sa.select(sa.func.count(Enrollment.id))) == 0
+    assert client.post(f"/api/v1/courses/{course.id}/enrollments", json={}).status_code == 201
