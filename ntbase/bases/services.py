@@ -156,11 +156,16 @@ def disclosure_missing_parts(base: TrainingBase) -> list[str]:
     return [str(DISCLOSURE_PARTS[k]) for k in disclosure_missing_keys(base)]
 
 
+def join_list(items) -> str:
+    """'a, b, c' in English, 'a、b、c' in Chinese."""
+    return _(", ").join(str(i) for i in items)
+
+
 def disclosure_incomplete_message(base: TrainingBase) -> str | None:
     parts = disclosure_missing_parts(base)
     if not parts:
         return None
-    return _("The Art. 22 disclosure is incomplete. Missing: %(parts)s.", parts="、".join(parts))
+    return _("The Art. 22 disclosure is incomplete. Missing: %(parts)s.", parts=join_list(parts))
 
 
 def current_disclosure(base_id: int) -> DisclosureVersion | None:
@@ -227,6 +232,37 @@ def record_disclosure_version(base: TrainingBase, actor_id: int | None, note: st
     return dv
 
 
+_KIND_OF = {FeeItem: "fee_item", Teacher: "teacher", Manager: "manager", Location: "location", Room: "room"}
+
+
+def _note(kind: str, obj, created: bool | None) -> str:
+    """What a version changed, as ``kind:action:name`` (shown translated by ``version_note_text``)."""
+    action = "withdraw" if created is None else ("add" if created else "edit")
+    return f"{kind}:{action}:{obj.name}"[:300]
+
+
+def version_note_text(note: str | None) -> str:
+    """A version's note in the reader's language: 'Added a teacher: 王建国'."""
+    kind, _sep, rest = (note or "").partition(":")
+    action, _sep, name = rest.partition(":")
+    whats = {"fee_item": _("fee item"), "teacher": _("teacher"), "manager": _("manager"),
+             "location": _("teaching location"), "room": _("room")}
+    fixed = {"scope": _("Scope and times of training changed"), "refund_policy": _("Refund policy changed"),
+             "publish": _("Recorded when a course was published")}
+    if kind in fixed:
+        return fixed[kind]
+    if kind not in whats:
+        return ""
+    what = whats[kind]
+    if action == "add":
+        return _("Added %(what)s “%(name)s”", what=what, name=name)
+    if action == "withdraw":
+        return _("Withdrew %(what)s “%(name)s”", what=what, name=name)
+    if action == "edit":
+        return _("Changed %(what)s “%(name)s”", what=what, name=name)
+    return what  # notes written before actions were recorded
+
+
 def _text(value, field: str, max_len: int, required: bool = False, label=None) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -270,6 +306,7 @@ def _owned(obj, base: TrainingBase):
 def save_fee_item(base: TrainingBase, item: FeeItem | None, *, name: str, amount_yuan, unit: str,
                   covers: str, actor_id: int | None) -> FeeItem:
     """Create or change a fee item. Courses keep the amount they were priced with."""
+    created = item is None
     if item is None:
         item = FeeItem(base_id=base.id)
         db.session.add(item)
@@ -280,12 +317,13 @@ def save_fee_item(base: TrainingBase, item: FeeItem | None, *, name: str, amount
     item.unit = _text(unit, "unit", 50, required=True)
     item.covers = _text(covers, "covers", 300, required=True)
     item.active = True
-    record_disclosure_version(base, actor_id, "fee_item")
+    record_disclosure_version(base, actor_id, _note("fee_item", item, created))
     return item
 
 
 def save_teacher(base: TrainingBase, teacher: Teacher | None, *, name: str, title: str, organisation: str,
                  subjects: str, bio: str, actor_id: int | None) -> Teacher:
+    created = teacher is None
     if teacher is None:
         teacher = Teacher(base_id=base.id)
         db.session.add(teacher)
@@ -298,7 +336,7 @@ def save_teacher(base: TrainingBase, teacher: Teacher | None, *, name: str, titl
     teacher.subjects = _text(subjects, "subjects", 300, required=True)
     teacher.bio = _text(bio, "bio", 2000)
     teacher.active = True
-    record_disclosure_version(base, actor_id, "teacher")
+    record_disclosure_version(base, actor_id, _note("teacher", teacher, created))
     if old_name is not None and old_name != teacher.name:
         from ntbase.catalog.services import refresh_search_text_for_teacher
 
@@ -308,6 +346,7 @@ def save_teacher(base: TrainingBase, teacher: Teacher | None, *, name: str, titl
 
 def save_manager(base: TrainingBase, manager: Manager | None, *, name: str, duty: str, contact: str,
                  actor_id: int | None) -> Manager:
+    created = manager is None
     if manager is None:
         manager = Manager(base_id=base.id)
         db.session.add(manager)
@@ -317,12 +356,13 @@ def save_manager(base: TrainingBase, manager: Manager | None, *, name: str, duty
     manager.duty = _text(duty, "duty", 100, required=True)
     manager.contact = _text(contact, "contact", 100, required=True)
     manager.active = True
-    record_disclosure_version(base, actor_id, "manager")
+    record_disclosure_version(base, actor_id, _note("manager", manager, created))
     return manager
 
 
 def save_location(base: TrainingBase, location: Location | None, *, name: str, address: str,
                   facilities: str, actor_id: int | None) -> Location:
+    created = location is None
     if location is None:
         location = Location(base_id=base.id)
         db.session.add(location)
@@ -332,13 +372,14 @@ def save_location(base: TrainingBase, location: Location | None, *, name: str, a
     location.address = _text(address, "address", 300, required=True)
     location.facilities = _text(facilities, "facilities", 3000, required=True)
     location.active = True
-    record_disclosure_version(base, actor_id, "location")
+    record_disclosure_version(base, actor_id, _note("location", location, created))
     return location
 
 
 def save_room(base: TrainingBase, location: Location, room: Room | None, *, name: str, seats,
               actor_id: int | None) -> Room:
     _owned(location, base)
+    created = room is None
     if room is None:
         room = Room(location_id=location.id)
         db.session.add(room)
@@ -353,7 +394,7 @@ def save_room(base: TrainingBase, location: Location, room: Room | None, *, name
         raise DomainError(_("Enter a whole number of at least 1."), field="seats")
     room.seats = seats
     room.active = True
-    record_disclosure_version(base, actor_id, "room")
+    record_disclosure_version(base, actor_id, _note("room", room, created))
     return room
 
 
@@ -364,7 +405,7 @@ def retire_item(base: TrainingBase, obj, actor_id: int | None) -> DisclosureVers
     """
     _owned(obj, base)
     obj.active = False
-    return record_disclosure_version(base, actor_id, "retire")
+    return record_disclosure_version(base, actor_id, _note(_KIND_OF[type(obj)], obj, None))
 
 
 # ---------------------------------------------------------------- comparing bases
@@ -381,7 +422,11 @@ def compare_bases(now_: datetime | None = None) -> list[dict]:
         sa.select(TrainingBase).where(TrainingBase.status != CertificationStatus.REVOKED)
         .options(selectinload(TrainingBase.locations).selectinload(Location.rooms))
         .order_by(TrainingBase.id)).all()
-    offered = sa.and_(Course.status == CourseStatus.PUBLISHED, Course.last_session_at >= now_)
+    # a suspended base is shown (learners must know) but offers nothing: only certified
+    # bases' courses are counted, priced and listed, as in the catalog
+    certified = Course.base_id.in_(sa.select(TrainingBase.id).where(
+        TrainingBase.status == CertificationStatus.CERTIFIED).scalar_subquery())
+    offered = sa.and_(Course.status == CourseStatus.PUBLISHED, Course.last_session_at >= now_, certified)
     counts: dict[int, dict[str, int]] = {}
     for base_id, category, n in db.session.execute(
             sa.select(Course.base_id, Course.category, sa.func.count(Course.id)).where(offered)
@@ -391,14 +436,15 @@ def compare_bases(now_: datetime | None = None) -> list[dict]:
     per_hour: dict[int, list[Decimal]] = {}
     for base_id, price_fen, hours in db.session.execute(
             sa.select(Course.base_id, Course.price_fen, Course.hours).where(
-                Course.category == Category.PUBLIC,
+                Course.category == Category.PUBLIC, certified,
                 Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CLOSED]),
                 Course.first_session_at >= now_ - timedelta(days=365), Course.hours > 0)):
         per_hour.setdefault(base_id, []).append(Decimal(price_fen) / Decimal(hours))
     rank = sa.func.row_number().over(partition_by=Course.base_id,
                                      order_by=(Course.first_session_at, Course.id)).label("rank")
     upcoming = (sa.select(Course.base_id, Course.id, Course.title, Course.first_session_at, rank)
-                .where(Course.status == CourseStatus.PUBLISHED, Course.first_session_at >= now_).subquery())
+                .where(Course.status == CourseStatus.PUBLISHED, Course.first_session_at >= now_, certified)
+                .subquery())
     next_courses: dict[int, list] = {}
     for row in db.session.execute(sa.select(upcoming).where(upcoming.c.rank <= 3)
                                   .order_by(upcoming.c.base_id, upcoming.c.rank)):

@@ -19,7 +19,7 @@ from ntbase.bases.forms import (
     TeacherForm,
 )
 from ntbase.bases.models import FeeItem, Location, Manager, Room, Teacher
-from ntbase.db import DomainError, db
+from ntbase.db import DomainError, db, now
 from ntbase.enums import Category
 from ntbase.forms import attach_error
 
@@ -40,7 +40,8 @@ def index():
 def detail(base_id: int):
     base = services.get_base_or_404(base_id)
     return render_template("bases/detail.html", base=base, version=services.current_disclosure(base.id),
-                           history=services.disclosure_history(base.id), categories=_category_titles())
+                           history=services.disclosure_history(base.id), categories=_category_titles(),
+                           note_text=services.version_note_text)
 
 
 @bp.get("/bases/<int:base_id>/disclosure/<int:version>")
@@ -48,7 +49,8 @@ def disclosure_version(base_id: int, version: int):
     base = services.get_base_or_404(base_id)
     dv = services.get_disclosure_version(base.id, version)
     return render_template("bases/disclosure_version.html", base=base, version=dv,
-                           history=services.disclosure_history(base.id), categories=_category_titles())
+                           history=services.disclosure_history(base.id), categories=_category_titles(),
+                           note_text=services.version_note_text)
 
 
 @bp.get("/bases/compare")
@@ -63,8 +65,10 @@ def manage(base_id: int):
     from ntbase.catalog.services import base_courses
 
     base = services.load_disclosure(base_id)
+    page = base_courses(base.id, request.args.get("page", 1, type=int))
     return render_template("bases/manage.html", base=base, missing=services.disclosure_missing_parts(base),
-                           version=services.current_disclosure(base.id), courses=base_courses(base.id))
+                           version=services.current_disclosure(base.id), courses=page.items, page=page,
+                           now=now())
 
 
 @bp.get("/manage/bases/<int:base_id>/disclosure")
@@ -74,7 +78,8 @@ def disclosure(base_id: int):
     return render_template("bases/disclosure_edit.html", base=base,
                            missing_keys=services.disclosure_missing_keys(base),
                            parts=services.DISCLOSURE_PARTS, history=services.disclosure_history(base.id),
-                           categories=_category_titles(), retire_form=RetireForm())
+                           categories=_category_titles(), retire_form=RetireForm(),
+                           note_text=services.version_note_text)
 
 
 def _saved(base_id: int):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ntbase.api import bp, document, json_error, parse_query
 from ntbase.bases.models import TrainingBase
@@ -17,7 +18,7 @@ from ntbase.catalog import services
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.catalog.search import PER_PAGE, CatalogFilters, search_courses
 from ntbase.db import DomainError, db
-from ntbase.enums import CertificationStatus
+from ntbase.enums import PROFESSION_CODES, CertificationStatus
 
 
 # ---------------------------------------------------------------- schemas
@@ -123,15 +124,28 @@ class CourseQuery(BaseModel):
 
     q: str = Field("", max_length=100)
     base: int | None = None
-    category: str | None = None
-    mode: str | None = None
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$")
+    category: Literal["public", "specialized", "elective"] | None = None
+    mode: Literal["in_person", "online", "blended"] | None = None
+    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     date_from: date | None = None
     date_to: date | None = None
     price_min: str | None = Field(None, description="yuan")
     price_max: str | None = Field(None, description="yuan")
-    staff_level: str | None = None
+    staff_level: Literal["junior", "intermediate", "sub_senior", "senior"] | None = None
     profession: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_any(cls, data):
+        """``?category=`` (an untouched filter of a form) means no filter, as on the catalog page."""
+        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
+
+    @field_validator("profession")
+    @classmethod
+    def _known_profession(cls, value: str | None) -> str | None:
+        if value is not None and value not in PROFESSION_CODES:
+            raise ValueError("unknown profession series; one of " + ", ".join(PROFESSION_CODES))
+        return value
     seats_left: bool = False
     include_past: bool = False
     sort: str = Field("start", pattern=r"^(start|price|-price)$")
@@ -150,7 +164,7 @@ COURSE_QUERY_DOC = {
     "price_min": {"type": "string", "description": "yuan"},
     "price_max": {"type": "string", "description": "yuan"},
     "staff_level": {"type": "string", "enum": ["junior", "intermediate", "sub_senior", "senior"]},
-    "profession": {"type": "string"},
+    "profession": {"type": "string", "enum": PROFESSION_CODES},
     "seats_left": {"type": "boolean"},
     "include_past": {"type": "boolean"},
     "sort": {"type": "string", "enum": ["start", "price", "-price"]},

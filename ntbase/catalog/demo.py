@@ -148,6 +148,8 @@ ONLINE_HOURS = {"专业技术人员职业道德与诚信建设": "24", "办公�
                 "公文写作实务": "8", "建设领域法律法规": "24"}
 STAFF_LEVELS = {"高层次人才创新能力提升研修班": ["sub_senior", "senior"], "数控加工技术新工艺": ["junior", "intermediate"]}
 SERIES = {"ntjsjg": ["engineering"], "ntgm": ["engineering"]}
+# the full-refund deadline each base's refund policy states (3, 2 and 5 days before the start)
+REFUND_CUTOFF_HOURS = {"ntvu": 72, "ntgm": 48, "ntjsjg": 120}
 
 
 def _disclose(base: TrainingBase, spec: dict) -> None:
@@ -197,6 +199,7 @@ def _courses(base: TrainingBase, specs: list, today: datetime) -> None:
             room_id=room.id if room else None, capacity=capacity,
             staff_levels=STAFF_LEVELS.get(title, []), profession_series=SERIES.get(base.slug, []),
             enroll_opens_at=start - timedelta(days=45), enroll_closes_at=start - timedelta(days=1),
+            refund_cutoff_hours=REFUND_CUTOFF_HOURS.get(base.slug, 24),
             description_md=desc + "\n\n- 结业考核合格者颁发培训合格证明\n- 学时计入年度继续教育学时",
         )
         course = cs.create_course(base, data)

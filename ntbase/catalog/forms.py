@@ -60,10 +60,10 @@ class CourseForm(FlaskForm):
     capacity = IntegerField(_l("Capacity"), validators=[InputRequired(REQUIRED), NumberRange(min=1, max=10000)],
                             render_kw={"inputmode": "numeric", "min": 1})
     enroll_opens_at = DateTimeLocalField(_l("Enrollment opens"), format="%Y-%m-%dT%H:%M",
-                                         validators=[Optional()])
+                                         validators=[Optional()], description=_l("Empty = from now on."))
     enroll_closes_at = DateTimeLocalField(_l("Enrollment closes"), format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()],
-                                          description=_l("Before the first session; empty = when it starts."))
+                                          description=_l("At the latest when the first session starts; empty = then."))
     refund_policy = TextAreaField(_l("Refund policy of this course"), validators=[Length(max=5000)],
                                   description=_l("Empty: the base's refund policy applies."))
     refund_cutoff_hours = IntegerField(_l("Cancel with refund until (hours before the first session)"), default=24,
@@ -73,7 +73,7 @@ class CourseForm(FlaskForm):
                                    description=_l("Plain text or Markdown: **bold**, lists with -, links. HTML is removed."))
     change_reason = TextAreaField(_l("Reason for the change"), validators=[Length(max=2000)],
                                   description=_l("Needed when learners have enrolled and you change the price, schedule "
-                                                 "or location; each of them is notified."))
+                                                 "or place, or cut the hours; each of them is notified."))
 
 
 def course_form_class(fee_items):
@@ -96,8 +96,9 @@ class ActionForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV or Excel file (.csv, .xlsx)"),
-                     description=_l("At most 5 MB. Use the template: one course per row."))
+    file = FileField(_l("CSV or Excel file (.csv, .xlsx)"), render_kw={"accept": ".csv,.xlsx"},
+                     description=_l("At most 5 MB and 300 courses. Use the template: one course per row. A CSV saved "
+                                    "by Excel or WPS (UTF-8 or GBK) is fine."))
 
 
 class ConfirmImportForm(FlaskForm):

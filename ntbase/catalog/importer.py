@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ntbase.bases.models import TrainingBase
-from ntbase.bases.services import fen_to_yuan_text, load_disclosure, parse_yuan
+from ntbase.bases.services import fen_to_yuan_text, join_list, load_disclosure, parse_yuan
 from ntbase.catalog.models import Course, CourseMode
 from ntbase.catalog.services import (
     CourseInput,
@@ -35,6 +36,8 @@ from ntbase.enums import PROFESSION_SERIES, Category
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 300
+# a course sheet of 300 rows unpacks to a few MB; more is images, other sheets, or a zip bomb
+MAX_XLSX_EXPANDED_BYTES = 50 * 1024 * 1024
 PAYLOAD_MAX_AGE = 3600
 
 # (key, header in the template, required)
@@ -152,32 +155,66 @@ def _header_key(text: str) -> str | None:
     return None
 
 
-def _read_xlsx(data: bytes) -> list[list]:
-    if not data.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try again."))
+def _check_zip_size(data: bytes) -> None:
+    """Refuse a workbook that would expand to far more than a course list needs (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            expanded = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
+                                "again.")) from exc
+    if expanded > MAX_XLSX_EXPANDED_BYTES:
+        raise ImportFileError(_("This workbook is too large once unpacked. Keep only the course sheet (no images "
+                                "or other sheets), or save it as .csv, and try again."))
+
+
+def _sheet_rows(data: bytes, data_only: bool) -> list[list]:
     from openpyxl import load_workbook
 
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
         rows = []
         for i, row in enumerate(ws.iter_rows(values_only=True)):
             if i > MAX_ROWS + 1:
                 break
             rows.append(list(row))
+    finally:
         wb.close()
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError) as exc:
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
-                                "again.")) from exc
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on broken files
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
-                                "again.")) from exc
     return rows
+
+
+def _read_xlsx(data: bytes) -> list[list]:
+    if not data.startswith(b"PK\x03\x04"):
+        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try again."))
+    _check_zip_size(data)
+    try:
+        values = _sheet_rows(data, data_only=True)
+        # Excel and WPS save each formula's result next to it; files written by scripts often
+        # do not, and those cells would silently read as empty
+        missing = []
+        if any(v is None for r in values for v in r):
+            from openpyxl.utils import get_column_letter
+
+            for r, (vrow, frow) in enumerate(zip(values, _sheet_rows(data, data_only=False), strict=False), start=1):
+                for c, (v, f) in enumerate(zip(vrow, frow, strict=False), start=1):
+                    if v is None and isinstance(f, str) and f.startswith("="):
+                        missing.append(f"{get_column_letter(c)}{r}")
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors on broken files
+        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
+                                "again.")) from exc
+    if missing:
+        raise ImportFileError(_("Cells %(cells)s hold formulas whose results are not saved in the file. Open the "
+                                "file in Excel or WPS and save it again, or paste the values instead of the "
+                                "formulas.", cells=join_list(missing[:10]) + ("…" if len(missing) > 10 else "")))
+    return values
 
 
 def _read_csv(data: bytes) -> list[list]:
     if b"\x00" in data[:4096] or data.startswith(b"PK\x03\x04"):
         raise ImportFileError(_("This file is not a CSV text file. Save it as .csv (UTF-8) or .xlsx and try again."))
+    # UTF-8 (with or without the BOM Excel adds), else GB18030, a superset of the GBK that
+    # Excel on Chinese Windows uses for "CSV (comma delimited)"
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -186,7 +223,15 @@ def _read_csv(data: bytes) -> list[list]:
             continue
     else:
         raise ImportFileError(_("This file is not a CSV text file. Save it as .csv (UTF-8) or .xlsx and try again."))
-    return [row for row in csv.reader(io.StringIO(text))][: MAX_ROWS + 2]
+    try:
+        # newline="": quoted cells may hold line breaks; \r\n, \n and \r all end a row
+        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_ROWS + 2))
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportFileError(_("A cell of this file is far too long. A course description has at most "
+                                    "20,000 characters: shorten it and try again.")) from exc
+        raise ImportFileError(_("This CSV file cannot be read (%(error)s). Save it again from Excel or WPS as "
+                                "“CSV UTF-8” and try again.", error=str(exc))) from exc
 
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -206,7 +251,7 @@ def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     missing = [zh for key, zh, req in COLUMNS if req and key not in keys]
     if missing:
         raise ImportFileError(_("The first row must hold the column titles of the template. Missing: %(cols)s.",
-                                cols="、".join(missing)))
+                                cols=join_list(missing)))
     out = []
     for number, raw in enumerate(table[1:], start=2):
         values = {key: _cell_text(raw[i]) if i < len(raw) else "" for i, key in enumerate(keys) if key}

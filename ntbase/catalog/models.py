@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -115,6 +115,13 @@ class Course(TimestampMixin, db.Model):
     @property
     def is_free(self) -> bool:
         return self.price_fen == 0
+
+    @property
+    def refund_deadline(self) -> datetime | None:
+        """Until when a learner may cancel with a refund (``refund_cutoff_hours`` before the start)."""
+        if self.first_session_at is None:
+            return None
+        return self.first_session_at - timedelta(hours=self.refund_cutoff_hours or 0)
 
 
 class CourseSession(db.Model):

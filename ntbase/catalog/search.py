@@ -49,10 +49,18 @@ def parse_month(value: str | None) -> tuple[datetime, datetime] | None:
     try:
         year, month = (int(x) for x in (value or "").split("-"))
         start = datetime(year, month, 1)
-    except ValueError:
+        end = start + timedelta(days=calendar.monthrange(year, month)[1])
+    except (ValueError, OverflowError):  # "2026-13", "9999-12": no such month to list
         return None
-    end = start + timedelta(days=calendar.monthrange(year, month)[1])
     return start, end
+
+
+def _day_after(d: date) -> datetime:
+    """Midnight after ``d`` (the end of 9999-12-31 is the largest datetime)."""
+    try:
+        return datetime.combine(d + timedelta(days=1), time.min)
+    except OverflowError:
+        return datetime.max
 
 
 def _json_list_has(column, code: str):
@@ -84,7 +92,7 @@ def public_courses_stmt(f: CatalogFilters, now_: datetime | None = None) -> sa.S
         stmt = stmt.where(Course.first_session_at >= datetime.combine(f.date_from, time.min))
         dated = True
     if f.date_to:
-        stmt = stmt.where(Course.first_session_at < datetime.combine(f.date_to + timedelta(days=1), time.min))
+        stmt = stmt.where(Course.first_session_at < _day_after(f.date_to))
         dated = True
     if not dated and not f.include_past:
         # by default learners see what they can still attend

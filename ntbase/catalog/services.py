@@ -24,8 +24,10 @@ from ntbase.bases.models import FeeItem, Room, TrainingBase
 from ntbase.bases.services import (
     current_disclosure,
     disclosure_incomplete_message,
+    join_list,
     load_disclosure,
     record_disclosure_version,
+    snapshot_of,
 )
 from ntbase.catalog.models import (
     Course,
@@ -173,12 +175,12 @@ def enrolled_learner_ids(course_id: int) -> list[int]:
         Enrollment.course_id == course_id, Enrollment.state.in_(LIVE_STATES)).distinct()).all()
 
 
-def base_courses(base_id: int) -> list[Course]:
-    """Every course of a base (staff dashboard), newest first, with sessions counted by SQL."""
-    return db.session.scalars(
-        sa.select(Course).where(Course.base_id == base_id)
-        .order_by(Course.first_session_at.desc().nulls_last(), Course.id.desc())
-    ).all()
+def base_courses(base_id: int, page: int = 1, per_page: int = 50):
+    """A base's courses for its staff, a page at a time: drafts first, then the latest start first."""
+    stmt = (sa.select(Course).where(Course.base_id == base_id)
+            .order_by((Course.status == CourseStatus.DRAFT).desc(), Course.first_session_at.desc().nulls_last(),
+                      Course.id.desc()))
+    return db.paginate(stmt, page=max(1, min(int(page or 1), 10000)), per_page=per_page, error_out=False)
 
 
 # ---------------------------------------------------------------- validation
@@ -190,10 +192,14 @@ def _choice(value: str, enum_cls, field: str, message: str):
 
 
 def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) -> list[tuple[FeeItem, int, int]]:
-    """[(fee item, quantity, amount_fen)]. Unchanged lines keep the amount they were priced at."""
+    """[(fee item, quantity, amount_fen)] at the amounts of the disclosure in force.
+
+    One exception: a published course whose fee items and quantities stay the same keeps
+    the amounts it was published with (learners enrolled at that price; a later change of
+    a fee item's standard does not silently reprice it, and it may keep an item since
+    withdrawn)."""
     items = {f.id: f for f in base.fee_items}
-    kept = {(line.fee_item_id, line.quantity): line.amount_fen for line in course.fee_lines}
-    lines: list[tuple[FeeItem, int, int]] = []
+    chosen: list[tuple[FeeItem, int]] = []
     seen = set()
     for li in data.fee_lines:
         try:
@@ -205,11 +211,18 @@ def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) ->
         if qty < 0 or qty > 1000:
             raise DomainError(_("Enter a whole number of units."), field="fee_lines")
         item = items.get(li.fee_item_id)
-        key = (li.fee_item_id, qty)
-        if item is None or (not item.active and key not in kept) or li.fee_item_id in seen:
+        if item is None or li.fee_item_id in seen:
             raise DomainError(_("Choose fee items from your base's declared fee items."), field="fee_lines")
         seen.add(li.fee_item_id)
-        lines.append((item, qty, kept.get(key, item.amount_fen * qty)))
+        chosen.append((item, qty))
+    kept = {(line.fee_item_id, line.quantity): line.amount_fen for line in course.fee_lines}
+    unchanged = course.status == CourseStatus.PUBLISHED and set(kept) == {(i.id, q) for i, q in chosen}
+    if not unchanged:
+        for item, _q in chosen:
+            if not item.active:
+                raise DomainError(_("The fee item “%(name)s” has been withdrawn from your disclosure.",
+                                    name=item.name), field="fee_lines")
+    lines = [(item, qty, kept[(item.id, qty)] if unchanged else item.amount_fen * qty) for item, qty in chosen]
     total = sum(amount for _i, _q, amount in lines)
     declared = data.price_fen
     if declared is not None:
@@ -315,8 +328,11 @@ def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime
     hours = data.hours
     if hours is not None:
         hours = Decimal(hours)
-        if hours != hours.quantize(ONE_PLACE) or hours <= 0:
+        if hours != hours.quantize(ONE_PLACE):
             raise DomainError(_("Enter hours as a number with at most one decimal place."), field="hours")
+        if hours <= 0:
+            raise DomainError(_("Hours must be more than 0; leave the field empty for the Art. 17 default."),
+                              field="hours")
     if mode == CourseMode.ONLINE:
         if hours is None:
             raise DomainError(_("An online course declares its hours."), field="hours")
@@ -346,10 +362,12 @@ def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime
         capacity = int(data.capacity)
     except (TypeError, ValueError) as exc:
         raise DomainError(_("Enter a whole number of at least 1."), field="capacity") from exc
-    if capacity < 1 or capacity > MAX_CAPACITY:
+    if capacity < 1:
         raise DomainError(_("Enter a whole number of at least 1."), field="capacity")
+    if capacity > MAX_CAPACITY:
+        raise DomainError(_("At most %(n)s seats.", n=MAX_CAPACITY), field="capacity")
     if capacity < course.seats_taken:
-        raise DomainError(_("%(n)s seats are already taken: the capacity cannot be lower.", n=course.seats_taken),
+        raise DomainError(_("Seats already taken: %(n)s. The capacity cannot be lower.", n=course.seats_taken),
                           field="capacity")
     if mode == CourseMode.IN_PERSON and capacity > rooms[room_id].seats:
         raise DomainError(_("The room has %(n)s seats: the capacity cannot be higher.", n=rooms[room_id].seats),
@@ -376,7 +394,8 @@ def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime
 
     # ---- everything is valid: write
     old_schedule = [(s.starts_at, s.ends_at, s.room_id) for s in course.sessions]
-    old = (course.price_fen if course.id else None, old_schedule, course.location_id, course.room_id)
+    old = (course.price_fen if course.id else None, old_schedule, course.location_id, course.room_id,
+           course.hours if course.id else None)
     course.title = title
     course.category = category
     course.mode = mode
@@ -409,6 +428,8 @@ def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime
             changed.add("schedule")
         if (old[2], old[3]) != (location_id, room_id):
             changed.add("location")
+        if old[4] is not None and hours < old[4]:
+            changed.add("hours")  # learners enrolled for the hours they need
     return changed
 
 
@@ -462,17 +483,45 @@ def _write_sessions(course: Course, sessions: list[SessionInput]) -> None:
         course.sessions.remove(row)
 
 
-def _notify_change(course: Course, fields: set[str], reason: str) -> int:
+def _notify_learners(course: Course, compose) -> int:
+    """Leave a notice for each learner enrolled in ``course``, in the learner's language
+    (their chosen locale, else the platform's), whatever language the staff member uses.
+    ``compose()`` returns (title, body) and runs once per language."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from ntbase.accounts.models import User
     from ntbase.accounts.services import notify_many
 
-    names = {"price": _("price"), "schedule": _("schedule"), "location": _("location")}
-    what = "、".join(names[f] for f in ("price", "schedule", "location") if f in fields)
-    return notify_many(
-        enrolled_learner_ids(course.id),
-        _("Course changed: %(title)s", title=course.title),
-        _("The %(what)s of this course has changed. Reason: %(reason)s", what=what, reason=reason),
-        f"/courses/{course.id}",
-    )
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    ids = enrolled_learner_ids(course.id)
+    by_locale: dict[str, list[int]] = defaultdict(list)
+    if ids:
+        for uid, loc in db.session.execute(sa.select(User.id, User.locale).where(User.id.in_(ids))):
+            by_locale[loc if loc in languages else default].append(uid)
+    sent = 0
+    for loc, users in sorted(by_locale.items()):
+        with force_locale(loc):
+            title, body = compose()
+            sent += notify_many(users, str(title), str(body), f"/courses/{course.id}")
+    return sent
+
+
+def change_field_titles() -> dict[str, str]:
+    """What a ``CourseChange`` changed, in the reader's language."""
+    return {"price": _("price"), "schedule": _("schedule"), "location": _("location"), "hours": _("hours"),
+            "status": _("cancelled")}
+
+
+def _notify_change(course: Course, fields: set[str], reason: str) -> int:
+    def compose():
+        names = change_field_titles()
+        what = join_list(names[f] for f in ("price", "schedule", "location", "hours") if f in fields)
+        return (_("Course changed: %(title)s", title=course.title),
+                _("Changed: %(what)s. Reason: %(reason)s", what=what, reason=reason))
+
+    return _notify_learners(course, compose)
 
 
 # ---------------------------------------------------------------- commands
@@ -499,23 +548,43 @@ def update_course(course: Course, data: CourseInput, actor_id: int | None = None
         raise DomainError(_("A closed or cancelled course can no longer be changed."), field="title")
     now_ = now or _now()
     base = load_disclosure(course.base_id)
+    old_terms = ({(li.fee_item_id, li.quantity, li.amount_fen) for li in course.fee_lines}, course.room_id)
     with db.session.no_autoflush:
         changed = _apply(course, base, data, now_)
     reason = (data.change_reason or "").strip()
     if changed and course_has_enrollments(course):
         if not reason:
             raise DomainError(_("Learners have enrolled: give a reason for changing the price, schedule or "
-                                "location. Each of them will be notified."), field="change_reason")
+                                "place, or for cutting the hours. Each of them will be notified."),
+                              field="change_reason")
         db.session.add(CourseChange(course_id=course.id, fields=sorted(changed), reason=reason[:2000],
                                     actor_id=actor_id, at=now_))
         db.session.flush()
         _notify_change(course, changed, reason)
-    if course.status == CourseStatus.PUBLISHED and "price" in changed:
-        # the price now comes from the fee items of the disclosure in force
-        dv = current_disclosure(course.base_id)
-        course.disclosure_version_id = dv.id if dv else course.disclosure_version_id
+    new_terms = ({(li.fee_item_id, li.quantity, li.amount_fen) for li in course.fee_lines}, course.room_id)
+    if course.status == CourseStatus.PUBLISHED and new_terms != old_terms:
+        # fees and place now come from the disclosure in force: point to it (Art. 22)
+        course.disclosure_version_id = _version_in_force(base, actor_id).id
     db.session.flush()
     return course
+
+
+def _version_in_force(base: TrainingBase, actor_id: int | None):
+    """The latest disclosure version, or a new one if the working copy has moved on
+    without a version (every service records one; a script or a hand edit might not)."""
+    dv = current_disclosure(base.id)
+    if dv is None or dv.snapshot != snapshot_of(base):
+        dv = record_disclosure_version(base, actor_id, "publish")
+    return dv
+
+
+def _withdrawn_parts(course: Course) -> list[str]:
+    """Names of the fee items, teachers and rooms a course uses that are no longer declared."""
+    names = [li.fee_item.name for li in course.fee_lines if not li.fee_item.active]
+    names += [t.name for t in course.teachers if not t.active]
+    rooms = {s.room for s in course.sessions if s.room is not None} | ({course.room} if course.room else set())
+    names += [r.name for r in sorted(rooms, key=lambda r: r.id) if not (r.active and r.location.active)]
+    return names
 
 
 def publish_course(course: Course, actor_id: int | None = None, now: datetime | None = None) -> Course:
@@ -529,10 +598,23 @@ def publish_course(course: Course, actor_id: int | None = None, now: datetime | 
     if not base.is_open:
         raise DomainError(_("This base is not certified at the moment and cannot publish courses."),
                           field="status")
-    dv = current_disclosure(base.id) or record_disclosure_version(base, actor_id, "publish")
+    now_ = now or _now()
+    if course.enroll_closes_at <= now_:
+        raise DomainError(_("Enrollment for this course closed on %(when)s. Edit the schedule and the enrollment "
+                            "dates, then publish.", when=course.enroll_closes_at.strftime("%Y-%m-%d %H:%M")),
+                          field="status")
+    withdrawn = _withdrawn_parts(course)
+    if withdrawn:
+        raise DomainError(_("This course uses what your disclosure no longer declares: %(names)s. Edit the course, "
+                            "then publish.", names=join_list(withdrawn)), field="status")
+    # a draft is priced at the fee standards in force when it is published
+    for line in course.fee_lines:
+        line.amount_fen = line.fee_item.amount_fen * line.quantity
+    course.price_fen = sum(line.amount_fen for line in course.fee_lines)
+    dv = _version_in_force(base, actor_id)
     course.status = CourseStatus.PUBLISHED
     course.disclosure_version_id = dv.id
-    course.published_at = now or _now()
+    course.published_at = now_
     db.session.flush()
     return course
 
@@ -559,10 +641,8 @@ def cancel_course(course: Course, reason: str, actor_id: int | None) -> Course:
     db.session.add(CourseChange(course_id=course.id, fields=["status"], reason=reason[:2000], actor_id=actor_id,
                                 at=_now()))
     db.session.flush()
-    from ntbase.accounts.services import notify_many
-
-    notify_many(enrolled_learner_ids(course.id), _("Course cancelled: %(title)s", title=course.title),
-                _("The base has cancelled this course. Reason: %(reason)s", reason=reason), f"/courses/{course.id}")
+    _notify_learners(course, lambda: (_("Course cancelled: %(title)s", title=course.title),
+                                      _("The base has cancelled this course. Reason: %(reason)s", reason=reason)))
     try:
         hook = getattr(importlib.import_module("ntbase.enrollment.services"), "on_course_cancelled", None)
     except ModuleNotFoundError as exc:

@@ -15,8 +15,10 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ntbase.auth import base_manager_required, require_base_manager
 from ntbase.bases.services import (
@@ -38,7 +40,7 @@ from ntbase.catalog.forms import (
     course_form_class,
 )
 from ntbase.catalog.ics import course_calendar
-from ntbase.catalog.models import Course, CourseChange, CourseStatus
+from ntbase.catalog.models import Course, CourseChange, CourseMode, CourseStatus
 from ntbase.catalog.search import CatalogFilters, search_courses
 from ntbase.db import DomainError, db
 from ntbase.forms import attach_error
@@ -75,12 +77,16 @@ def index():
     form = CatalogFilterForm(request.args)
     form.validate()
     bases = list_public_bases()
-    form.base.choices = [("", _("All"))] + [(str(b.id), b.name) for b in bases]
+    english = not str(get_locale()).startswith("zh")
+    form.base.choices = [("", _("All"))] + [(str(b.id), b.name_en if english and b.name_en else b.name)
+                                            for b in bases]
     filters = filters_from_form(form)
     page = search_courses(filters, request.args.get("page", 1, type=int))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
+    # the filter panel opens when a filter (not just a keyword or a sort) is in use, or has an error
+    filtering = any(k not in ("q", "sort") for k in args) or any(f.errors for f in form)
     return render_template("catalog/index.html", form=form, page=page, courses=page.items, args=args,
-                           filters=filters)
+                           filters=filters, filtering=filtering)
 
 
 def _visible_course(course_id: int) -> Course:
@@ -118,7 +124,10 @@ def _staff_course(course_id: int) -> Course:
 def _course_form(base, course: Course | None):
     """The per-base form, with choices and (on GET) the course's values filled in."""
     base = load_disclosure(base.id)
-    fee_items = [f for f in base.fee_items if f.active]
+    # a course keeps the fee items it was priced with, even once withdrawn: left out of the
+    # form, saving would silently drop them and change the price
+    used = {line.fee_item_id for line in course.fee_lines} if course is not None else set()
+    fee_items = [f for f in base.fee_items if f.active or f.id in used]
     form_cls = course_form_class(fee_items)
     if request.method == "POST":
         form = form_cls()
@@ -126,7 +135,10 @@ def _course_form(base, course: Course | None):
         form = form_cls(obj=course)
         form.teacher_ids.data = [t.id for t in course.teachers]
         form.room_id.data = str(course.room_id or "")
-        form.hours.data = str(course.hours)
+        # hours on the Art. 17 default stay empty: they then follow a changed schedule
+        on_default = course.mode != CourseMode.ONLINE and course.hours == services.default_hours(
+            [services.SessionInput(x.starts_at, x.ends_at) for x in course.sessions], course.is_talent_training)
+        form.hours.data = "" if on_default else str(course.hours)
         form.change_reason.data = ""
         while len(form.sessions.entries):
             form.sessions.pop_entry()
@@ -147,9 +159,9 @@ def _course_form(base, course: Course | None):
     form.teacher_ids.choices = [(t.id, f"{t.name}（{t.title}）") for t in teachers]
     rooms = active_rooms(base.id)
     room_choices = [(str(r.id), services.room_label(r)) for r in rooms]
-    form.room_id.choices = [("", _("— none (online) —"))] + room_choices
+    form.room_id.choices = [("", _("— choose a room (none for online courses) —"))] + room_choices
     for entry in form.sessions.entries:
-        entry.form.room_id.choices = [("", _("Course room"))] + room_choices
+        entry.form.room_id.choices = [("", _("Same room as the course"))] + room_choices
     form.fee_errors = []
     return base, form, fee_items
 
@@ -242,6 +254,7 @@ def manage_course(course_id: int):
     changes = db.session.scalars(db.select(CourseChange).where(CourseChange.course_id == c.id)
                                  .order_by(CourseChange.id.desc())).all()
     return render_template("catalog/manage_course.html", course=c, base=base, changes=changes,
+                           field_titles=services.change_field_titles(),
                            missing=disclosure_missing_parts(base), action_form=ActionForm())
 
 
@@ -292,18 +305,38 @@ def cancel_course(course_id: int):
 
 
 # ---------------------------------------------------------------- staff: import
+def _import_page(base, form, check=None, status: int = 200):
+    return render_template("catalog/import.html", base=base, form=form, check=check,
+                           confirm_form=ConfirmImportForm(formdata=None, payload=check.payload if check else ""),
+                           columns=importer.COLUMNS, column_title=importer.column_title), status
+
+
+def _too_large_page(base):
+    form = ImportForm(formdata=None)
+    form.file.errors = [importer.too_large_message()]
+    return _import_page(base, form, status=413)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(exc):
+    """Over MAX_CONTENT_LENGTH the body is refused before the view runs (with CSRF on, while
+    the token is read): on the import page, say what to do instead of a bare error page."""
+    base_id = (request.view_args or {}).get("base_id")
+    if request.endpoint == "catalog.import_courses" and base_id is not None and current_user.is_authenticated \
+            and current_user.can_manage_base(int(base_id)):
+        return _too_large_page(get_base_or_404(int(base_id)))
+    return render_template("errors/error.html", code=413,
+                           message=_("The upload is too large. Please choose a smaller file.")), 413
+
+
 @bp.route("/manage/bases/<int:base_id>/courses/import", methods=["GET", "POST"])
 @base_manager_required
 def import_courses(base_id: int):
     base = get_base_or_404(base_id)
     if request.method == "POST" and (request.content_length or 0) > importer.MAX_UPLOAD_BYTES + 64 * 1024:
-        # refuse before reading the body: the message, not a generic 413
-        form = ImportForm(formdata=None)
-        form.file.errors = [importer.too_large_message()]
-        return render_template("catalog/import.html", base=base, form=form, check=None), 413
+        return _too_large_page(base)  # refused before the body is read
     form = ImportForm()
     check = None
-    status = 200
     if form.validate_on_submit():
         upload = form.file.data
         if not upload or not getattr(upload, "filename", ""):
@@ -315,11 +348,8 @@ def import_courses(base_id: int):
                 check = importer.check_rows(base, rows, current_user.id)
             except importer.ImportFileError as err:
                 form.file.errors = [err.message]
-    if form.file.errors or (check is not None and not check.ok):
-        status = 422
-    return render_template("catalog/import.html", base=base, form=form, check=check,
-                           confirm_form=ConfirmImportForm(payload=check.payload if check else ""),
-                           columns=importer.COLUMNS, column_title=importer.column_title), status
+    failed = bool(form.file.errors) or (check is not None and not check.ok)
+    return _import_page(base, form, check, 422 if failed else 200)
 
 
 @bp.post("/manage/bases/<int:base_id>/courses/import/confirm")
@@ -339,11 +369,9 @@ def import_confirm(base_id: int):
     except importer.ImportRowsError as err:
         db.session.rollback()
         flash(_("Nothing was imported: some rows are no longer valid (see below)."), "error")
-        return render_template("catalog/import.html", base=base, form=ImportForm(formdata=None), check=err.check,
-                               confirm_form=ConfirmImportForm(payload=""), columns=importer.COLUMNS,
-                               column_title=importer.column_title), 422
+        return _import_page(base, ImportForm(formdata=None), err.check, 422)
     db.session.commit()
-    flash(_("%(n)s courses were imported as drafts. Check and publish them.", n=len(created)), "success")
+    flash(_("Courses imported as drafts: %(n)s. Check and publish them.", n=len(created)), "success")
     return redirect(url_for("bases.manage", base_id=base.id) + "#courses")
 
 

@@ -43,3 +43,22 @@ def test_compare_statement_count_is_fixed(client, base_a, base_b, count_queries)
     with count_queries() as q:
         client.get("/bases/compare")
     assert q.count == small
+
+
+def test_suspended_base_offers_nothing_on_the_compare_page(client, base_a, base_b):
+    """A suspended base stays visible (its status is what a learner must know), but its
+    courses are not on offer: no counts, no links to them."""
+    b = disclose(base_b, prefix="乙")
+    published_course(b, title="乙基地课程", start_day=35)
+    bs.change_base_status(base_b, CertificationStatus.SUSPENDED, "评估不合格", None)
+    db.session.commit()
+    row = {r["base"].id: r for r in bs.compare_bases()}[base_b.id]
+    assert row["counts"] == {"public": 0, "specialized": 0, "elective": 0} and row["next"] == []
+    assert row["price_per_hour_min_fen"] is None
+    html = client.get("/bases/compare").get_data(as_text=True)
+    assert "乙基地课程" not in html and "暂停" in html
+
+
+def test_compare_page_with_no_base(client, app_ctx):
+    r = client.get("/bases/compare")
+    assert r.status_code == 200 and "暂无培训基地" in r.get_data(as_text=True)

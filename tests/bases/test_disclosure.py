@@ -147,3 +147,38 @@ def test_items_of_a_through_b_urls_are_404(client, login, staff_b, base_a, base_
     assert client.get(f"/manage/bases/{base_b.id}/disclosure/nonsense/new").status_code == 404
     db.session.expire_all()
     assert db.session.get(Room, d.room.id).name == "A101" and db.session.get(Teacher, d.teacher.id).active
+
+
+def test_history_says_what_each_version_changed(client, base_a):
+    d = disclose(base_a)
+    bs.save_teacher(base_a, d.teacher, name="王建国", title="教授", organisation="南通大学", subjects="安全",
+                    bio="", actor_id=None)
+    bs.retire_item(base_a, d.room2, None)
+    db.session.commit()
+    html = client.get(f"/bases/{base_a.id}").get_data(as_text=True)
+    for text in ("撤下教室“A102”", "修改教师“王建国”", "新增收费项目“资料费”", "培训范围和时间已更新"):
+        assert text in html, text
+    # the newest versions first, the rest folded away
+    assert "更早的版本（" in html and html.index("撤下教室") < html.index("更早的版本")
+    en = client.get(f"/bases/{base_a.id}?lang=en").get_data(as_text=True)
+    assert "Withdrew room “A102”" in en and "Changed teacher “王建国”" in en
+
+
+def test_hostile_names_are_escaped_everywhere(client, login, staff_a, base_a):
+    """Names typed by staff end up in pages, attributes (data-confirm) and the API: never as markup."""
+    from tests.catalog.helpers import published_course
+
+    evil = '"><img src=x onerror=alert(1)>'
+    d = disclose(base_a)
+    bs.save_teacher(base_a, d.teacher, name="王" + evil[:40], title=evil, organisation=evil, subjects=evil,
+                    bio=evil, actor_id=None)
+    bs.save_fee_item(base_a, d.fee, name="费" + evil[:60], amount_yuan="200", unit=evil[:50], covers=evil,
+                     actor_id=None)
+    c = published_course(d, title="课程" + evil)
+    db.session.commit()
+    as_user(login, staff_a)
+    for url in (f"/bases/{base_a.id}", f"/manage/bases/{base_a.id}/disclosure", f"/courses/{c.id}",
+                f"/manage/courses/{c.id}", f"/manage/bases/{base_a.id}", "/courses", "/bases/compare",
+                f"/manage/courses/{c.id}/edit"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<img src=x" not in html, url

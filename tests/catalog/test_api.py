@@ -48,7 +48,8 @@ def test_courses_list_with_filters_and_pagination(client, d):
 
 
 @pytest.mark.parametrize("query", ["page=0", "per_page=1000", "month=May", "sort=evil", "price_min=-5",
-                                   "date_from=yesterday"])
+                                   "date_from=yesterday", "category=evil", "mode=teleport", "staff_level=boss",
+                                   "profession=astrology", "base=abc", "month=2026-13"])
 def test_bad_filters_are_json_422(client, d, query):
     r = client.get("/api/v1/courses?" + query)
     assert r.status_code == 422 and r.is_json and r.json["message"]
@@ -80,3 +81,10 @@ def test_openapi_documents_the_catalog(client):
     assert "CourseDetailOut" in doc["components"]["schemas"]
     params = {p["name"] for p in doc["paths"]["/api/v1/courses"]["get"]["parameters"]}
     assert {"q", "base", "category", "month", "price_min", "seats_left", "sort", "page"} <= params
+
+
+def test_empty_filters_mean_any(client, d):
+    published_course(d)
+    db.session.commit()
+    r = client.get("/api/v1/courses?category=&mode=&staff_level=&profession=&q=&month=&base=")
+    assert r.status_code == 200 and r.json["total"] == 1

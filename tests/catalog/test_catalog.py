@@ -122,6 +122,7 @@ def test_pagination_twenty_per_page(client, d):
     html = titles(client, "")
     assert "找到 23 门课程" in html and html.count('class="course-item"') == 20
     assert 'rel="next"' in html
+    assert "下一页" in html and "第 1 页，共 2 页" in html  # the pager speaks Chinese too
     html = titles(client, "?page=2")
     assert html.count('class="course-item"') == 3 and "课程22" in html
 
@@ -202,3 +203,61 @@ def test_trigram_index_only_on_postgresql(app_ctx):
     """pg_trgm GIN index serves ILIKE '%词%' on PostgreSQL; SQLite has no such index."""
     names = {ix["name"] for ix in sa.inspect(db.engine).get_indexes("course")}
     assert ("ix_course_search_trgm" in names) == (db.engine.dialect.name == "postgresql")
+
+
+# ---- review fixes
+@pytest.mark.parametrize("query", ["?month=9999-12", "?date_to=9999-12-31", "?date_from=0001-01-01&date_to=9999-12-31",
+                                   "?month=0000-01", "?month=2026-13", "?page=999999999999", "?page=-3"])
+def test_extreme_dates_and_pages_do_not_crash(client, d, query):
+    published_course(d, title="正常课程")
+    db.session.commit()
+    r = client.get("/courses" + query)
+    assert r.status_code == 200
+    api = client.get("/api/v1/courses" + query.replace("page=-3", "page=1").replace("page=999999999999", "page=1"))
+    assert api.status_code in (200, 422) and api.is_json
+
+
+@pytest.mark.parametrize("markdown_text,forbidden", [
+    ("<script>alert(1)</script>正文", "<script"),
+    ("[点我](JaVaScRiPt:alert(1))", "javascript"),
+    ('<a href="java&#x09;script:alert(1)">点我</a>', "script:"),
+    ("[点我](data:text/html;base64,PHNjcmlwdD4=)", "data:"),
+    ("<img src=x onerror=alert(1)>正文", "onerror"),
+    ("![图](x.png)正文", "<img"),
+    ('<iframe src="https://evil.example/"></iframe>正文', "iframe"),
+    ("<style>body{display:none}</style>正文", "display:none"),
+    ('<p style="position:fixed;top:0">正文</p>', "style="),
+    ("<svg onload=alert(1)></svg>正文", "onload"),
+    ('<form action="https://evil.example/"><input name=pw></form>正文', "<form"),
+    ('<td onclick="alert(1)">正文</td>', "onclick"),
+])
+def test_description_is_sanitised_on_the_course_page(client, d, markdown_text, forbidden):
+    c = published_course(d, description_md=markdown_text + "\n\n**安全**")
+    db.session.commit()
+    html = client.get(f"/courses/{c.id}").get_data(as_text=True)
+    prose = html.split('class="prose">', 1)[1].split("</div>", 1)[0]
+    assert forbidden.lower() not in prose.lower()
+    assert "<strong>安全</strong>" in prose
+    api = client.get(f"/api/v1/courses/{c.id}").json["description_html"]
+    assert forbidden.lower() not in api.lower()
+
+
+def test_english_pages_use_english_base_names_and_list_separators(client, d):
+    d.base.name_en = "Base A College"
+    published_course(d, title="安全课程", staff_levels=["junior", "intermediate"])
+    db.session.commit()
+    html = client.get("/courses?lang=en").get_data(as_text=True)
+    assert "Base A College ·" in html
+    c = db.session.scalar(sa.select(cs.Course))
+    page = client.get(f"/courses/{c.id}?lang=en").get_data(as_text=True)
+    assert "Base A College</a>" in page and "Junior (初级), Intermediate (中级)" in page
+    assert "base's current disclosure" in page
+    zh = client.get(f"/courses/{c.id}?lang=zh_CN").get_data(as_text=True)
+    assert "甲基地</a>" in zh and "初级 (初级)" not in zh
+
+
+@pytest.mark.parametrize("query,opened", [("?q=安全", False), ("?q=安全&lang=en", False), ("?sort=price", False),
+                                          ("?category=public", True), ("?q=安全&price_min=abc", True)])
+def test_filter_panel_opens_only_when_filters_are_in_use(client, d, query, opened):
+    html = client.get("/courses" + query).get_data(as_text=True)
+    assert ("<details open>" in html) == opened

@@ -27,6 +27,8 @@ def test_demo_loads_full_disclosures_and_courses_idempotently(client):
         assert all(c.status == CourseStatus.PUBLISHED and c.disclosure_version_id for c in rows)
         assert {c.category for c in rows} == set(Category)
         assert len({c.first_session_at.strftime("%Y-%m") for c in rows}) >= 4
+        # the course page's refund deadline agrees with the base's stated refund policy
+        assert {c.refund_cutoff_hours for c in rows} == {demo.REFUND_CUTOFF_HOURS[base.slug]}
     talent = db.session.scalars(sa.select(Course).where(Course.is_talent_training)).all()
     assert talent and all(c.base.slug == "ntvu" for c in talent)
     html = client.get("/courses?q=安全").get_data(as_text=True)

@@ -160,6 +160,9 @@ def test_50_mb_upload_refused_with_csrf_on(make_app, staff_a, base_a):
     r = c.post(f"/manage/bases/{base_a.id}/courses/import", data={"file": (io.BytesIO(b"0" * (50 * 1024 * 1024)),
                                                                           "huge.xlsx")})
     assert r.status_code == 413
+    # the import page again, saying what to do (not a bare error page)
+    html = r.get_data(as_text=True)
+    assert "超过 5 MB" in html and "下载 Excel 模板" in html
 
 
 @pytest.mark.parametrize("content", [b"%PDF-1.4 not a workbook", b"PK\x03\x04 broken zip", b"<html>x</html>"])
@@ -197,3 +200,83 @@ def test_templates_download_and_read_back(client, staff, fmt):
     assert r.status_code == 200
     rows = importer.read_rows(f"t.{fmt}", r.data)
     assert rows[0][0] == 2 and rows[0][1]["title"] == "专业技术人员安全生产知识培训"
+
+
+# ---- review fixes: hostile and unusual files
+def test_csv_with_bom_is_read(client, staff):
+    data = "\ufeff".encode() + csv_bytes(row())
+    assert "全部 1 行均有效" in upload(client, staff, data).get_data(as_text=True)
+
+
+def test_gbk_csv_saved_by_excel_is_read(client, staff):
+    data = csv_bytes(row(title="安全生产培训（GBK）")).decode("utf-8").encode("gbk")
+    html = upload(client, staff, data).get_data(as_text=True)
+    assert "全部 1 行均有效" in html and "安全生产培训（GBK）" in html
+
+
+def test_csv_with_old_mac_line_endings_is_read(client, staff):
+    data = csv_bytes(row()).replace(b"\r\n", b"\r")
+    assert "全部 1 行均有效" in upload(client, staff, data).get_data(as_text=True)
+
+
+def test_csv_with_a_huge_cell_gets_a_message(client, staff):
+    data = csv_bytes(row(description="安" * 200_000))
+    r = upload(client, staff, data)
+    assert r.status_code == 422
+    assert "过长" in r.get_data(as_text=True)
+    assert course_count() == 0
+
+
+def test_ten_thousand_rows_refused_with_a_message(client, staff):
+    r = upload(client, staff, csv_bytes(*[row(title=f"课程{i}") for i in range(10_000)]))
+    assert r.status_code == 422 and "每个文件最多 300 门课程" in r.get_data(as_text=True)
+    assert course_count() == 0
+
+
+def test_ten_thousand_rows_xlsx_refused_with_a_message(client, staff):
+    r = upload(client, staff, xlsx_bytes(*[row(title=f"课程{i}") for i in range(10_000)]), "big.xlsx")
+    assert r.status_code == 422 and "每个文件最多 300 门课程" in r.get_data(as_text=True)
+    assert course_count() == 0
+
+
+def test_xlsx_formulas_without_saved_results_are_named(client, staff):
+    """openpyxl/scripts write formulas without a cached result: say which cells, and what to do."""
+    r_ = row()
+    r_[importer.COLUMNS.index(next(c for c in importer.COLUMNS if c[0] == "capacity"))] = "=20*2"
+    r = upload(client, staff, xlsx_bytes(r_), "formulas.xlsx")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "公式" in html and "K2" in html
+    assert course_count() == 0
+
+
+def test_xlsx_zip_bomb_refused(client, staff):
+    """A small .xlsx that would expand to hundreds of megabytes is refused before it is parsed."""
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/sharedStrings.xml", b"<sst>" + b"A" * (60 * 1024 * 1024) + b"</sst>")
+    assert len(buf.getvalue()) < importer.MAX_UPLOAD_BYTES
+    r = upload(client, staff, buf.getvalue(), "bomb.xlsx")
+    assert r.status_code == 422 and "不是 Excel 工作簿" not in r.get_data(as_text=True)
+    assert "过大" in r.get_data(as_text=True) or "超过" in r.get_data(as_text=True)
+
+
+def test_a_large_valid_file_can_be_confirmed(client, staff):
+    """The preview travels signed in the page: 300 rows with long descriptions still confirm."""
+    import random
+
+    rnd = random.Random(3)
+    chars = "安全生产法律法规风险辨识应急处置人工智能数字经济质量管理工程建设职业道德心理健康知识产权科研"
+    rows = []
+    for i in range(300):
+        desc = "".join(rnd.choice(chars) for _ in range(2000))
+        rows.append(row(title=f"课程{i:03d}", sessions=f"{day(30 + i):%Y-%m-%d} 09:00-17:00", description=desc))
+    r = upload(client, staff, csv_bytes(*rows))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, re.findall(r'class="error">([^<]+)', html)[:3]
+    r = client.post(f"/manage/bases/{staff.id}/courses/import/confirm", data={"payload": payload_of(html)})
+    assert r.status_code == 302
+    assert course_count() == 300

@@ -312,3 +312,99 @@ def test_renamed_teacher_is_found_by_the_new_name(d):
     db.session.flush()
     db.session.refresh(c)
     assert "王建民" in c.search_text and "王建国" not in c.search_text
+
+
+# ---- review fixes: a published course agrees with the disclosure version it points to
+def test_draft_published_after_a_fee_change_is_priced_by_the_version_in_force(d):
+    c = cs.create_course(d.base, ci(d))
+    assert c.price_fen == 20000
+    bs.save_fee_item(d.base, d.fee, name="公需科目培训费", amount_yuan="260", unit="每人", covers="授课",
+                     actor_id=None)
+    cs.publish_course(c)
+    assert c.price_fen == 26000 and [li.amount_fen for li in c.fee_lines] == [26000]
+    items = c.disclosure_version.snapshot["fees"]["items"]
+    assert {i["id"]: i["amount_fen"] for i in items}[d.fee.id] == 26000
+
+
+@pytest.mark.parametrize("what", ["fee", "teacher", "room"])
+def test_publish_refused_when_something_the_draft_uses_was_withdrawn(d, what):
+    data = ci(d, teacher_ids=[d.teacher.id, d.teacher2.id])
+    data.fee_lines = [cs.FeeLineInput(d.fee.id, 1), cs.FeeLineInput(d.fee2.id, 1)]
+    c = cs.create_course(d.base, data)
+    obj, name = {"fee": (d.fee2, "资料费"), "teacher": (d.teacher2, "李敏"), "room": (d.room, "A101")}[what]
+    bs.retire_item(d.base, obj, None)
+    err = _err(cs.publish_course, c)
+    assert err.field == "status" and name in err.message
+    assert c.status == CourseStatus.DRAFT
+
+
+def test_publish_refused_once_enrollment_has_closed(d):
+    c = cs.create_course(d.base, ci(d, start_day=-5, enroll_opens_at=day(-20), enroll_closes_at=day(-6)))
+    err = _err(cs.publish_course, c)
+    assert err.field == "status" and c.status == CourseStatus.DRAFT
+
+
+def test_publish_records_a_version_when_the_working_copy_moved_on(d):
+    """Something changed the disclosure without a version (a script, the office): publishing
+    pins a snapshot of what learners see now, not a stale one."""
+    before = bs.current_disclosure(d.base.id)
+    d.base.terms_text = "每年4月至10月"
+    c = published_course(d)
+    assert c.disclosure_version.version == before.version + 1
+    assert c.disclosure_version.snapshot["scope"]["terms_text"] == "每年4月至10月"
+    c2 = published_course(d, title="第二门", start_day=50)
+    assert c2.disclosure_version_id == c.disclosure_version_id  # nothing new: no new version
+
+
+def test_editing_the_fee_items_of_a_published_course_reprices_from_the_version_in_force(d):
+    c = published_course(d)
+    old_version = c.disclosure_version_id
+    bs.save_fee_item(d.base, d.fee, name="公需科目培训费", amount_yuan="260", unit="每人", covers="授课",
+                     actor_id=None)
+    cs.update_course(c, ci(d, title="只改标题"))
+    assert c.price_fen == 20000 and c.disclosure_version_id == old_version  # same items: same terms
+    data = ci(d)
+    data.fee_lines = [cs.FeeLineInput(d.fee.id, 1), cs.FeeLineInput(d.fee2.id, 1)]
+    cs.update_course(c, data)
+    assert c.price_fen == 26000 + 5000
+    assert c.disclosure_version_id == bs.current_disclosure(d.base.id).id
+
+
+def test_notices_are_written_in_each_learners_language(d, learner):
+    """Staff working in English change a course: each learner reads the notice in their own language."""
+    from flask_babel import force_locale
+
+    c = published_course(d)
+    _enroll(c, learner)
+    english = factories.make_learner(real_name="李四")
+    english.locale = "en"
+    _enroll(c, english)
+    with force_locale("en"):
+        cs.update_course(c, ci(d, start_day=40, room=d.room2, change_reason="教室检修"), actor_id=None)
+        cs.cancel_course(c, "报名人数不足", None)
+    zh = db.session.scalars(sa.select(Notice).where(Notice.user_id == learner.id).order_by(Notice.id)).all()
+    en = db.session.scalars(sa.select(Notice).where(Notice.user_id == english.id).order_by(Notice.id)).all()
+    assert zh[0].title.startswith("课程变更") and "日程、地点" in zh[0].body and "教室检修" in zh[0].body
+    assert en[0].title.startswith("Course changed") and "schedule, location" in en[0].body
+    assert zh[1].title.startswith("课程已取消") and en[1].title.startswith("Course cancelled")
+
+
+def test_cutting_hours_after_enrollment_needs_a_reason_too(d, learner):
+    """Learners enrolled for the hours (学时) they need: fewer hours is a change they are told about."""
+    c = published_course(d, days=2)
+    _enroll(c, learner)
+    db.session.commit()
+    assert _err(cs.update_course, c, ci(d, days=2, hours=Decimal("10"))).field == "change_reason"
+    db.session.rollback()
+    c = db.session.get(Course, c.id)
+    cs.update_course(c, ci(d, days=2, hours=Decimal("10"), change_reason="压缩课时"))
+    assert db.session.scalar(sa.select(CourseChange.fields)) == ["hours"]
+    body = db.session.scalar(sa.select(Notice.body).where(Notice.user_id == learner.id))
+    assert "学时" in body and "压缩课时" in body
+
+
+def test_messages_say_what_is_wrong(d):
+    err = _err(cs.create_course, d.base, ci(d, hours=Decimal("0")))
+    assert err.field == "hours" and "大于 0" in err.message and "留空" in err.message
+    err = _err(cs.create_course, d.base, ci(d, mode="online", capacity=20000, hours=Decimal("8")))
+    assert err.field == "capacity" and "10000" in err.message

@@ -125,3 +125,124 @@ def test_close_and_cancel(client, login, staff_a, base_a):
     c = db.session.get(Course, c.id)
     assert c.status == CourseStatus.CANCELLED and c.cancelled_reason == "报名人数不足"
     assert "报名人数不足" in client.get(f"/courses/{c.id}").get_data(as_text=True)
+
+
+def test_edit_form_leaves_default_hours_empty_so_a_new_schedule_recounts_them(client, login, staff_a, base_a):
+    """A course on the Art. 17 default follows its schedule; declared (fewer) hours are kept."""
+    import re
+
+    from ntbase.catalog import services as cs
+    from tests.catalog.helpers import course_input
+
+    d = disclose(base_a)
+    default = published_course(d, title="默认学时", days=2)
+    fewer = cs.create_course(base_a, course_input(d, title="申报较少学时", start_day=50, hours=10))
+    db.session.commit()
+    login(staff_a)
+    def hours_value(course) -> str:
+        html = client.get(f"/manage/courses/{course.id}/edit").get_data(as_text=True)
+        tag = re.search(r'<input[^>]*name="hours"[^>]*>', html).group(0)
+        return re.search(r'value="([^"]*)"', tag).group(1)
+
+    assert hours_value(default) == ""
+    assert hours_value(fewer) == "10.0"
+
+
+def test_dashboard_lists_drafts_first_marks_ended_courses_and_pages(client, login, staff_a, base_a):
+    from datetime import timedelta
+
+    from ntbase.catalog import services as cs
+    from tests import factories
+    from tests.catalog.helpers import course_input
+
+    d = disclose(base_a)
+    ended = published_course(d, title="往期课程", start_day=30)
+    for s in ended.sessions:
+        s.starts_at -= timedelta(days=90)
+        s.ends_at -= timedelta(days=90)
+    ended.first_session_at -= timedelta(days=90)
+    ended.last_session_at -= timedelta(days=90)
+    for i in range(55):
+        factories.make_course(base_a, title=f"批量课程{i:02d}", start=day(100 + i))
+    cs.create_course(base_a, course_input(d, title="一门草稿", start_day=200))
+    db.session.commit()
+    login(staff_a)
+    html = client.get(f"/manage/bases/{base_a.id}").get_data(as_text=True)
+    assert html.count("<tr>") - 1 == 50  # one page
+    assert html.index("一门草稿") < html.index("批量课程54")  # drafts first
+    assert 'rel="next"' in html and "下一页" in html
+    html = client.get(f"/manage/bases/{base_a.id}?page=2").get_data(as_text=True)
+    assert "往期课程" in html and "已结束" in html
+
+
+def test_irreversible_buttons_ask_first(client, login, staff_a, base_a):
+    import re
+
+    from ntbase.catalog import services as cs
+    from tests.catalog.helpers import course_input
+
+    d = disclose(base_a)
+    draft = cs.create_course(base_a, course_input(d, title="草稿", start_day=60))
+    pub = published_course(d, title="已发布")
+    db.session.commit()
+    login(staff_a)
+
+    def submit_buttons(url):
+        html = client.get(url).get_data(as_text=True)
+        main = html.split("<main", 1)[1]
+        return re.findall(r'<button[^>]*type="submit"[^>]*>', main)
+
+    assert all("data-confirm" in b for b in submit_buttons(f"/manage/courses/{draft.id}"))  # publish
+    assert all("data-confirm" in b for b in submit_buttons(f"/manage/courses/{pub.id}"))  # close
+    assert all("data-confirm" in b for b in submit_buttons(f"/manage/courses/{pub.id}/cancel"))
+    buttons = submit_buttons(f"/manage/bases/{base_a.id}/disclosure")  # withdraw, one per item
+    assert len(buttons) >= 7 and all("data-confirm" in b for b in buttons)
+
+
+def test_change_history_is_shown_in_words(client, login, staff_a, base_a, learner):
+    from ntbase.catalog import services as cs
+    from ntbase.enrollment.models import Enrollment, EnrollmentState
+    from tests.catalog.helpers import course_input
+
+    d = disclose(base_a)
+    c = published_course(d)
+    db.session.add(Enrollment(course_id=c.id, learner_id=learner.id, state=EnrollmentState.CONFIRMED,
+                              price_fen=c.price_fen))
+    c.seats_taken = 1
+    cs.update_course(c, course_input(d, start_day=40, room=d.room2, change_reason="教室检修"))
+    db.session.commit()
+    login(staff_a)
+    html = client.get(f"/manage/courses/{c.id}").get_data(as_text=True)
+    assert "地点、日程 · 教室检修" in html
+
+
+def test_editing_a_course_keeps_a_fee_item_withdrawn_since(client, login, staff_a, base_a):
+    """The form still shows the withdrawn item the course is priced with: changing the title
+    does not silently drop it (and the price with it)."""
+    import re
+
+    from ntbase.bases import services as bs
+    from ntbase.catalog import services as cs
+    from tests.catalog.helpers import course_input
+
+    d = disclose(base_a)
+    data = course_input(d, title="两项收费")
+    data.fee_lines = [cs.FeeLineInput(d.fee.id, 1), cs.FeeLineInput(d.fee2.id, 1)]
+    c = cs.create_course(base_a, data)
+    cs.publish_course(c)
+    bs.retire_item(base_a, d.fee2, None)
+    db.session.commit()
+    login(staff_a)
+    html = client.get(f"/manage/courses/{c.id}/edit").get_data(as_text=True)
+    assert "已从公示信息撤下" in html
+    form = {k: v for k, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)}
+    form.update(_form(d, title="两项收费（改名）", **{f"fee_{d.fee2.id}": "1"}))
+    form["sessions-0-day"] = c.sessions[0].starts_at.strftime("%Y-%m-%d")
+    form["sessions-1-day"] = c.sessions[1].starts_at.strftime("%Y-%m-%d")
+    form["sessions-1-start"], form["sessions-1-end"] = "09:00", "17:00"
+    form["category"], form["teacher_ids"] = "public", [str(d.teacher.id)]
+    r = client.post(f"/manage/courses/{c.id}/edit", data=form)
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    c = db.session.get(Course, c.id)
+    assert c.title == "两项收费（改名）" and c.price_fen == 25000 and len(c.fee_lines) == 2

@@ -88,10 +88,13 @@ def test_staff_publish_and_visitor_finds_course(live_server, page, phone_page, s
     page.fill("#sessions-0-day", d1.isoformat())
     page.fill("#sessions-0-start", "09:00")
     page.fill("#sessions-0-end", "17:00")
-    page.fill("#sessions-1-day", d2.isoformat())
-    page.fill("#sessions-1-start", "09:00")
-    page.fill("#sessions-1-end", "17:00")
+    # a fourth row, added in the page (course-form.js), holds the second day
+    page.click("#add-session")
+    page.fill("#sessions-3-day", d2.isoformat())
+    page.fill("#sessions-3-start", "09:00")
+    page.fill("#sessions-3-end", "17:00")
     page.fill("[id^=fee_]", "1")
+    assert page.inner_text("#price-total") == "¥200.00"
     page.fill("#description_md", "学习安全生产法律法规，掌握**风险辨识**与应急处置。")
     shot(page, "catalog-course-form-desktop")
     page.click("main form button[type=submit]")
@@ -132,3 +135,10 @@ def test_staff_publish_and_visitor_finds_course(live_server, page, phone_page, s
         assert width <= 390, (path, width)
     page.goto(url + "/bases/compare")
     shot(page, "catalog-compare-desktop")
+    # the same pages in English
+    page.goto(url + f"/courses/{course_id}?lang=en")
+    assert "Add to my calendar" in page.inner_text("main")
+    shot(page, "catalog-course-desktop-en")
+    phone_page.goto(url + "/courses?q=安全&lang=en")
+    assert phone_page.inner_text("#result-count") == "Courses found: 1"
+    shot(phone_page, "catalog-search-phone-en")
