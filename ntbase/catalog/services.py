@@ -641,8 +641,6 @@ def cancel_course(course: Course, reason: str, actor_id: int | None) -> Course:
     db.session.add(CourseChange(course_id=course.id, fields=["status"], reason=reason[:2000], actor_id=actor_id,
                                 at=_now()))
     db.session.flush()
-    _notify_learners(course, lambda: (_("Course cancelled: %(title)s", title=course.title),
-                                      _("The base has cancelled this course. Reason: %(reason)s", reason=reason)))
     try:
         hook = getattr(importlib.import_module("ntbase.enrollment.services"), "on_course_cancelled", None)
     except ModuleNotFoundError as exc:
@@ -650,7 +648,12 @@ def cancel_course(course: Course, reason: str, actor_id: int | None) -> Course:
             raise
         hook = None
     if hook is not None:
+        # one notice per learner, from the enrollment domain: the reason and the refund
         hook(course, actor_id)
+    else:
+        _notify_learners(course, lambda: (_("Course cancelled: %(title)s", title=course.title),
+                                          _("The base has cancelled this course. Reason: %(reason)s",
+                                            reason=reason)))
     db.session.flush()
     return course
 

@@ -107,8 +107,7 @@ def test_course_cancelled_notice_is_complete(client, base_a, staff_a):
 
 
 def test_cancelling_a_course_sends_one_notice_per_learner(client, base_a, staff_a):
-    """The enrollment hook's notice is the complete one (reason + refund). Until the catalog
-    drops its own shorter notice from cancel_course, this reports an expected failure."""
+    """The enrollment hook's notice is the complete one (reason + refund), and the only one."""
     from ntbase.catalog import services as catalog
 
     course = make_course(base_a, price_fen=1000, capacity=3)
@@ -118,8 +117,6 @@ def test_cancelling_a_course_sends_one_notice_per_learner(client, base_a, staff_
     db.session.commit()
     notices = db.session.scalars(sa.select(Notice).where(Notice.user_id == learner.id,
                                                          Notice.title.like("课程已取消%"))).all()
-    if len(notices) == 2 and any("¥10.00" not in n.body for n in notices):
-        pytest.xfail("catalog.cancel_course still sends its own notice besides on_course_cancelled's")
     assert len(notices) == 1 and "场地维修" in notices[0].body and "¥10.00" in notices[0].body
 
 
