@@ -112,6 +112,9 @@ def _title_level(value: str) -> str:
 
 
 def init_templating(app) -> None:
+    from ntbase.db import now
+
+    app.jinja_env.globals["now"] = now
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
     app.jinja_env.globals["footer_items"] = _footer_items

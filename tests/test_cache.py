@@ -126,3 +126,28 @@ def test_policy_rules_are_memoised_until_a_policy_write(make_app, app_ctx, count
         db.session.commit()
         rules, _ = load_rules()
         assert any(r.required_total == 100 for r in rules)
+
+
+def test_catalog_and_course_pages_are_cached_for_visitors_and_fresh_after_a_change(make_app, app_ctx, base_a):
+    app = make_app(CACHE_ENABLED=True)
+    course = factories.make_course(base_a, title="安全生产专题培训")
+    db.session.commit()
+    with app.app_context():
+        c = app.test_client()
+        for url in ("/courses", f"/courses/{course.id}", "/bases", "/bases/compare"):
+            first = c.get(url)
+            assert first.status_code == 200 and first.headers.get("X-Cache") == "miss", url
+            assert "Set-Cookie" not in first.headers, url  # visitors get no session
+            assert c.get(url).headers.get("X-Cache") == "hit", url
+        db.session.get(Course, course.id).title = "安全生产专题培训（第二期）"
+        db.session.commit()
+        page = c.get(f"/courses/{course.id}")
+        assert page.headers["X-Cache"] == "miss" and "第二期" in page.get_data(as_text=True)
+        assert "第二期" in c.get("/courses").get_data(as_text=True)
+
+
+def test_visitors_see_a_login_link_not_an_enroll_form(client, base_a):
+    course = factories.make_course(base_a)
+    db.session.commit()
+    html = client.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert "登录后报名" in html and "csrf_token" not in html

@@ -19,6 +19,7 @@ from ntbase.bases.forms import (
     TeacherForm,
 )
 from ntbase.bases.models import FeeItem, Location, Manager, Room, Teacher
+from ntbase.cache import cached_page
 from ntbase.db import DomainError, db, now
 from ntbase.enums import Category
 from ntbase.forms import attach_error
@@ -32,11 +33,13 @@ def _category_titles() -> dict[str, str]:
 
 # ---------------------------------------------------------------- public
 @bp.get("/bases")
+@cached_page("catalog")
 def index():
     return render_template("bases/index.html", bases=services.list_public_bases())
 
 
 @bp.get("/bases/<int:base_id>")
+@cached_page("catalog")
 def detail(base_id: int):
     base = services.get_base_or_404(base_id)
     return render_template("bases/detail.html", base=base, version=services.current_disclosure(base.id),
@@ -45,6 +48,7 @@ def detail(base_id: int):
 
 
 @bp.get("/bases/<int:base_id>/disclosure/<int:version>")
+@cached_page("catalog")
 def disclosure_version(base_id: int, version: int):
     base = services.get_base_or_404(base_id)
     dv = services.get_disclosure_version(base.id, version)
@@ -54,6 +58,7 @@ def disclosure_version(base_id: int, version: int):
 
 
 @bp.get("/bases/compare")
+@cached_page("catalog")
 def compare():
     return render_template("bases/compare.html", rows=services.compare_bases(), categories=list(Category))
 

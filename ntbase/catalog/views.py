@@ -29,6 +29,7 @@ from ntbase.bases.services import (
     load_disclosure,
     parse_yuan,
 )
+from ntbase.cache import cached_page
 from ntbase.catalog import importer, services
 from ntbase.catalog.forms import (
     BLANK_SESSION_ROWS,
@@ -73,6 +74,7 @@ def filters_from_form(form: CatalogFilterForm) -> CatalogFilters:
 
 
 @bp.get("/courses")
+@cached_page("catalog")
 def index():
     form = CatalogFilterForm(request.args)
     form.validate()
@@ -101,6 +103,7 @@ def _visible_course(course_id: int) -> Course:
 
 
 @bp.get("/courses/<int:course_id>")
+@cached_page("catalog")
 def course(course_id: int):
     c = _visible_course(course_id)
     return render_template("catalog/course.html", course=c)
