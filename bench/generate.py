@@ -312,6 +312,11 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         # --- certificates (signed) and the matching ledger entries
         key = signing.active_key()
         db.session.commit()
+        private = signing._private(key.kid)  # loaded once: signing 10^6 payloads must not reread the PEM
+
+        def sign(payload: dict) -> tuple[str, str, str]:
+            text = signing.canonical_json(dict(payload, kid=key.kid))
+            return text, signing.b64u(private.sign(text.encode())), key.kid
         certs, ledger = [], []
         rng.shuffle(completed)
         cert_codes = []
@@ -322,7 +327,7 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
             payload = {"code": code, "name": mask_name(nm), "course": title, "base": bases[b - 1]["name"],
                        "category": cat, "hours": str(hours), "start": start.date().isoformat(),
                        "end": end.date().isoformat(), "issued": end.isoformat()}
-            text, sig, kid = signing.sign(payload)
+            text, sig, kid = sign(payload)
             certs.append(dict(id=i + 1, code=code, enrollment_id=e, learner_id=lid, course_id=c, base_id=b,
                               holder_name=nm, holder_name_masked=mask_name(nm), holder_id_masked=mask_id_number(idn),
                               holder_id_hash=id_hash(idn), course_title=title, base_name=bases[b - 1]["name"],
@@ -346,7 +351,12 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         kinds = [("conference", "specialized"), ("training_class", "specialized"), ("online_course", "public"),
                  ("online_course", "specialized"), ("self_study", "specialized"), ("transfer", "public")]
         remaining = sizes["ledger"] - len(ledger)
+        w.write("ledger_entry", ledger)
+        ledger = []
         for _ in range(max(0, remaining)):
+            if len(ledger) >= 200_000:
+                w.write("ledger_entry", ledger)
+                ledger = []
             led_id += 1
             kind, cat = rng.choice(kinds)
             year = rng.choice(years[:-1])

@@ -52,6 +52,8 @@ ENV = {
     "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
     # one wrk client is one IP: per-client limits would turn the run into a 429 test
     "RATELIMIT_ENABLED": "false",
+    # production-like: the page cache and its invalidation shared by every worker
+    "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1"),
 }
 
 
@@ -89,7 +91,9 @@ def make_app(url: str, instance: str):
         os.environ[k] = v
     from ntbase import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_DIR": os.path.join(instance, "keys")})
+    # in-process app for sessions and statement counts: counts a full render, not a cache hit
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_DIR": os.path.join(instance, "keys"),
+                       "CACHE_ENABLED": False})
 
 
 # ---------------------------------------------------------------- sessions
@@ -369,6 +373,12 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
 
     name = f"ntbase_bench_{size.lower()}"
     instance = tempfile.mkdtemp(prefix=f"ntbase-bench-{size}-")
+    try:  # ids repeat across sizes: start every size with an empty page cache
+        import redis
+
+        redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
+    except Exception:  # noqa: BLE001 - no Redis: the in-process cache starts empty anyway
+        pass
     url = create_db(name)
     try:
         log(f"{size}: migrating")

@@ -6,12 +6,26 @@ import enum
 from flask_babel import lazy_gettext as _l
 
 
+# (enum class, locale) -> {value: translated title}; titles are fixed per locale, and
+# building lazy strings per call showed up in list pages' profiles
+_TITLE_CACHE: dict[tuple[type, str], dict[str, str]] = {}
+
+
 class LabeledEnum(str, enum.Enum):
     """A string enum whose members carry a lazily translated title."""
 
     @property
     def title(self) -> str:
-        return str(self._titles().get(self.value, self.value))
+        from flask import has_request_context
+        from flask_babel import get_locale
+
+        key = (type(self), str(get_locale()) if has_request_context() else "")
+        titles = _TITLE_CACHE.get(key)
+        if titles is None:
+            titles = {k: str(v) for k, v in self._titles().items()}
+            if has_request_context():
+                _TITLE_CACHE[key] = titles
+        return titles.get(self.value, self.value)
 
     @classmethod
     def _titles(cls) -> dict:
