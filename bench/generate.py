@@ -352,10 +352,12 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
                  ("online_course", "specialized"), ("self_study", "specialized"), ("transfer", "public")]
         remaining = sizes["ledger"] - len(ledger)
         w.write("ledger_entry", ledger)
+        ledger_total = len(ledger)
         ledger = []
         for _ in range(max(0, remaining)):
             if len(ledger) >= 200_000:
                 w.write("ledger_entry", ledger)
+                ledger_total += len(ledger)
                 ledger = []
             led_id += 1
             kind, cat = rng.choice(kinds)
@@ -373,8 +375,9 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
                     row["region"] = rng.choice(("shanghai", "zhejiang", "anhui", "jiangsu"))
             ledger.append(row)
         w.write("ledger_entry", ledger)
+        ledger_total += len(ledger)
         w.reset_sequences()
-        log(f"ledger: {len(ledger)} ({time.perf_counter() - t_start:.1f}s)")
+        log(f"ledger: {ledger_total} ({time.perf_counter() - t_start:.1f}s)")
 
         # a few tiny courses for the oversell hammer: future, open, 5 seats each
         sample.update(
@@ -384,7 +387,7 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
             dashboard_learner_ids=learner_ids[:200],
             office_email="office@bench.ntbase",
             counts=dict(bases=len(bases), courses=len(courses), learners=len(learner_ids),
-                        enrollments=len(enrollments), certificates=len(certs), ledger=len(ledger)),
+                        enrollments=len(enrollments), certificates=len(certs), ledger=ledger_total),
             seconds=round(time.perf_counter() - t_start, 1),
         )
         _ = (create_user, Role, nb_staff, key)

@@ -151,3 +151,26 @@ def test_visitors_see_a_login_link_not_an_enroll_form(client, base_a):
     db.session.commit()
     html = client.get(f"/courses/{course.id}").get_data(as_text=True)
     assert "登录后报名" in html and "csrf_token" not in html
+
+
+def test_dashboard_suggestions_are_shared_until_a_catalog_write(make_app, app_ctx, base_a, count_queries):
+    from decimal import Decimal
+
+    from ntbase.hours.services import suggest_courses
+
+    class Gap:  # what suggest_courses reads of an assessment
+        complies = False
+        shortfall_public = Decimal("24")
+        shortfall_non_public = Decimal("66")
+
+    app = make_app(CACHE_ENABLED=True)
+    course = factories.make_course(base_a, category="public", price_fen=20000)
+    db.session.commit()
+    with app.app_context():
+        assert [c.id for c in suggest_courses(Gap())] == [course.id]
+        with count_queries() as q:
+            assert [c.id for c in suggest_courses(Gap())] == [course.id]
+        assert q.count == 1  # the rows by id; the search itself was remembered
+        cheaper = factories.make_course(base_a, category="public", price_fen=0, title="免费公需课")
+        db.session.commit()
+        assert [c.id for c in suggest_courses(Gap())][0] == cheaper.id

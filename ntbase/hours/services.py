@@ -537,20 +537,40 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
     """Upcoming published courses of certified bases that would fill the gap, cheapest first:
     public ones while public hours are short, otherwise non-public ones when public hours
     can no longer count."""
+    from ntbase.catalog.models import Course
+
+    if assessment.complies:
+        return []
+    want = "public" if assessment.shortfall_public > 0 else (
+        "non_public" if assessment.shortfall_non_public > 0 else "any")
+    if at is None:
+        # the same few courses suit every learner with the same kind of gap: kept per process
+        # until a catalog write (cache namespace "catalog"), keyed by the hour
+        from ntbase.cache import memo
+
+        hour = now().replace(minute=0, second=0, microsecond=0)
+        ids = memo("catalog", f"suggest:{want}:{limit}:{hour.isoformat()}",
+                   lambda: [c.id for c in _suggest_query(want, limit, hour)])
+        if not ids:
+            return []
+        by_id = {c.id: c for c in db.session.scalars(
+            sa.select(Course).where(Course.id.in_(ids)).options(joinedload(Course.base)))}
+        return [by_id[i] for i in ids if i in by_id]
+    return _suggest_query(want, limit, at)
+
+
+def _suggest_query(want: str, limit: int, at: datetime) -> list:
     from ntbase.bases.models import TrainingBase
     from ntbase.catalog.models import Course, CourseStatus
     from ntbase.enums import Category, CertificationStatus
 
-    if assessment.complies:
-        return []
-    at = at or now()
     q = (sa.select(Course).join(TrainingBase, TrainingBase.id == Course.base_id)
          .where(Course.status == CourseStatus.PUBLISHED, TrainingBase.status == CertificationStatus.CERTIFIED,
                 Course.first_session_at > at, Course.seats_taken < Course.capacity)
          .options(joinedload(Course.base))
          .order_by(Course.price_fen, Course.first_session_at, Course.id).limit(limit))
-    if assessment.shortfall_public > 0:
+    if want == "public":
         q = q.where(Course.category == Category.PUBLIC)
-    elif assessment.shortfall_non_public > 0:
+    elif want == "non_public":
         q = q.where(Course.category != Category.PUBLIC)
     return list(db.session.scalars(q).unique())
