@@ -53,6 +53,26 @@ def enum_column(enum_cls: type[enum.Enum], **kw) -> sa.Enum:
     )
 
 
+def compare_and_set(obj, frm, to, **values) -> bool:
+    """Move ``obj.state`` from ``frm`` to ``to`` (and set ``values``) with one conditional
+    UPDATE, so two requests racing on the same row cannot both win. On success the loaded
+    object is brought up to date without another SELECT; on failure it is expired."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    model = type(obj)
+    result = db.session.execute(
+        sa.update(model).where(model.id == obj.id, model.state == frm)
+        .values(state=to, **values).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(obj)
+        return False
+    set_committed_value(obj, "state", to)
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+    return True
+
+
 class DomainError(Exception):
     """A rule was broken; ``message`` is already translated for the user.
 

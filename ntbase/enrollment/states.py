@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ntbase.db import DomainError, db, now
+from ntbase.db import DomainError, compare_and_set, db, now
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
 
 S = EnrollmentState
@@ -70,17 +68,7 @@ def transition(enrollment: Enrollment, to: EnrollmentState, actor_id: int | None
         raise IllegalTransition(frm, to)
     at = at or now()
     values["updated_at"] = at
-    result = db.session.execute(
-        sa.update(Enrollment)
-        .where(Enrollment.id == enrollment.id, Enrollment.state == frm)
-        .values(state=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.expire(enrollment)
+    if not compare_and_set(enrollment, frm, to, **values):
         raise ConcurrentChange()
-    set_committed_value(enrollment, "state", to)
-    for key, value in values.items():
-        set_committed_value(enrollment, key, value)
     record(enrollment, frm, to, actor_id, reason, at)
     return enrollment

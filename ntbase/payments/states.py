@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ntbase.db import DomainError, db, now
+from ntbase.db import DomainError, compare_and_set, db, now
 from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentState
 
 P = PaymentState
@@ -64,17 +62,7 @@ def transition(intent: PaymentIntent, to: PaymentState, actor_id: int | None, re
         raise IllegalPaymentTransition(frm, to)
     at = at or now()
     values["updated_at"] = at
-    result = db.session.execute(
-        sa.update(PaymentIntent)
-        .where(PaymentIntent.id == intent.id, PaymentIntent.state == frm)
-        .values(state=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.expire(intent)
+    if not compare_and_set(intent, frm, to, **values):
         raise ConcurrentPaymentChange()
-    set_committed_value(intent, "state", to)
-    for key, value in values.items():
-        set_committed_value(intent, key, value)
     record(intent, frm, to, actor_id, reason, at, refund_id)
     return intent
