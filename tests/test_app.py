@@ -108,3 +108,19 @@ def test_cli_demo_and_create_user(app_ctx):
                             "--role", "base_staff"])
     assert r.exit_code != 0
     assert "base" in r.output.lower() or "基地" in r.output
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/",
+                                    "/ok\\..\\x", "javascript:alert(1)"])
+def test_no_open_redirect_after_language_switch_or_login(client, learner, target):
+    r = client.get("/lang/en", query_string={"next": target})
+    assert r.headers["Location"] in ("/", "http://localhost/")
+    r = client.post("/account/login", query_string={"next": target},
+                    data={"login": learner.email, "password": "Test-pass-123"})
+    assert r.status_code == 302 and "evil" not in r.headers["Location"] and "javascript" not in r.headers["Location"]
+
+
+def test_local_next_is_followed(client, learner):
+    r = client.post("/account/login", query_string={"next": "/bases"},
+                    data={"login": learner.email, "password": "Test-pass-123"})
+    assert r.headers["Location"].endswith("/bases")

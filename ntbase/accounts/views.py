@@ -17,16 +17,13 @@ from ntbase.accounts.forms import (
 from ntbase.accounts.models import Notice
 from ntbase.db import DomainError, db, now
 from ntbase.extensions import limiter
-from ntbase.forms import attach_error
+from ntbase.forms import attach_error, safe_local_path
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    return safe_local_path(request.args.get("next"), default)
 
 
 def _home_for(user) -> str:

@@ -378,10 +378,9 @@ def review_exemption(event_id: int):
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    # a path on this site only: "//host" and "/\\host" are other sites to a browser
-    ok = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
-    return target if ok else default
+    from ntbase.forms import safe_local_path
+
+    return safe_local_path(request.form.get("next"), default)
 
 
 def _learner_or_404(learner_id: int) -> User:

@@ -37,7 +37,6 @@ def set_language(code: str):
 
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.args.get("next") or url_for("main.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    from ntbase.forms import safe_local_path
+
+    return redirect(safe_local_path(request.args.get("next"), url_for("main.home")))
