@@ -24,7 +24,7 @@ from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.auth import learner_required, office_required
 from ntbase.certificates import codes
 from ntbase.db import DomainError, db, now
-from ntbase.forms import attach_error
+from ntbase.forms import act, attach_error, submit
 from ntbase.hours import engine, policy, services, statements
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES, can_download, store_evidence
 from ntbase.hours.forms import (
@@ -146,18 +146,12 @@ def dashboard():
 def new_entry():
     form = EntryForm()
     if form.validate_on_submit():
-        try:
-            evidence = _upload()
-            entry = services.add_external_entry(current_user.id, services.EntryInput(
-                kind=form.kind.data, title=form.title.data, organizer=form.organizer.data,
-                start_date=form.start_date.data, end_date=form.end_date.data, category=form.category.data,
-                level=form.level.data or None, region=form.region.data or None, days=form.days.data,
-                hours=form.hours.data), evidence)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
+        ok, entry = submit(form, lambda: services.add_external_entry(current_user.id, services.EntryInput(
+            kind=form.kind.data, title=form.title.data, organizer=form.organizer.data,
+            start_date=form.start_date.data, end_date=form.end_date.data, category=form.category.data,
+            level=form.level.data or None, region=form.region.data or None, days=form.days.data,
+            hours=form.hours.data), _upload()))
+        if ok:
             flash(_("Recorded. It counts once the office has accepted it."), "success")
             if entry.flagged_overlap:
                 flash(_("Its dates overlap another of your entries; the office will check it."), "warning")
@@ -168,16 +162,7 @@ def new_entry():
 @bp.post("/me/hours/entries/<int:entry_id>/withdraw")
 @learner_required
 def withdraw_entry(entry_id: int):
-    try:
-        services.withdraw_entry(entry_id, current_user.id)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            abort(404)
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The entry has been withdrawn."), "success")
+    act(lambda: services.withdraw_entry(entry_id, current_user.id), _("The entry has been withdrawn."))
     return redirect(url_for("hours.dashboard"))
 
 
@@ -186,17 +171,11 @@ def withdraw_entry(entry_id: int):
 def new_exemption():
     form = ExemptionForm()
     if form.validate_on_submit():
-        try:
-            evidence = _upload()
-            services.add_exemption_event(current_user.id, services.ExemptionInput(
-                kind=form.kind.data, title=form.title.data, year=form.year.data, level=form.level.data or None,
-                grade=form.grade.data or None, characters=form.characters.data, provincial=form.provincial.data,
-                city=form.city.data, county=form.county.data, round=form.round.data), evidence)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
+        ok, _event = submit(form, lambda: services.add_exemption_event(current_user.id, services.ExemptionInput(
+            kind=form.kind.data, title=form.title.data, year=form.year.data, level=form.level.data or None,
+            grade=form.grade.data or None, characters=form.characters.data, provincial=form.provincial.data,
+            city=form.city.data, county=form.county.data, round=form.round.data), _upload()))
+        if ok:
             flash(_("Recorded. It counts once the office has accepted it."), "success")
             return redirect(url_for("hours.dashboard"))
     return render_template("hours/exemption_form.html", form=form), (422 if form.errors else 200)
@@ -205,16 +184,7 @@ def new_exemption():
 @bp.post("/me/hours/exemptions/<int:event_id>/withdraw")
 @learner_required
 def withdraw_exemption(event_id: int):
-    try:
-        services.withdraw_exemption(event_id, current_user.id)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            abort(404)
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The entry has been withdrawn."), "success")
+    act(lambda: services.withdraw_exemption(event_id, current_user.id), _("The entry has been withdrawn."))
     return redirect(url_for("hours.dashboard"))
 
 
