@@ -137,9 +137,15 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
     from ntbase import create_app
     from ntbase.accounts.services import create_user
     from ntbase.certificates import codes, signing
-    from ntbase.db import db, now
-    from ntbase.enums import Role
-    from ntbase.security import encrypt_pii, hash_password, id_hash, mask_id_number, mask_name
+    from ntbase.kernel.db import db, now
+    from ntbase.kernel.enums import Role
+    from ntbase.kernel.security import (
+        encrypt_pii,
+        hash_password,
+        id_hash,
+        mask_id_number,
+        mask_name,
+    )
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "ARGON2_TIME_COST": 1,
                       "ARGON2_MEMORY_COST": 8192})

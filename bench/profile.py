@@ -51,7 +51,7 @@ def main() -> None:
     with app.app_context():
         lines = endpoint_lines(app, sample, random.Random(7))
     client = app.test_client()
-    from ntbase.db import db
+    from ntbase.kernel.db import db
 
     for ep, ls in lines.items():
         if args.only and ep not in args.only.split(","):

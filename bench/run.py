@@ -244,7 +244,7 @@ def check_status(base: str, lines: dict[str, list[str]]) -> None:
 
 def count_statements(app, lines: list[str], n: int = 5) -> float:
     """Average SQL statements per request, in-process against the same database."""
-    from ntbase.db import db
+    from ntbase.kernel.db import db
 
     counts = []
     client = app.test_client()
@@ -275,7 +275,7 @@ def count_statements(app, lines: list[str], n: int = 5) -> float:
 def bulk_verify(app, sample: dict, base_url: str) -> dict:
     """10,000-row bulk verification through the office API (token auth), timed end to end."""
     from ntbase.certificates import codes
-    from ntbase.db import db
+    from ntbase.kernel.db import db
 
     try:
         from ntbase.office.services import create_token
@@ -305,8 +305,8 @@ def bulk_verify(app, sample: dict, base_url: str) -> dict:
 def hammer(app, url: str, instance: str, sample: dict, duration: float) -> dict:
     """Two gunicorn instances, one database, enrollments for tiny courses; then count."""
     from ntbase.catalog.models import Course
-    from ntbase.db import db
     from ntbase.enrollment.models import SEAT_STATES, Enrollment
+    from ntbase.kernel.db import db
     from ntbase.payments.models import PaymentIntent, PaymentState
 
     with app.app_context():
@@ -319,7 +319,7 @@ def hammer(app, url: str, instance: str, sample: dict, duration: float) -> dict:
         db.session.execute(sa.delete(EnrollmentEvent).where(EnrollmentEvent.enrollment_id.in_(
             sa.select(Enrollment.id).where(Enrollment.course_id.in_(ids)))))
         db.session.execute(sa.delete(Enrollment).where(Enrollment.course_id.in_(ids)))
-        from ntbase.db import now
+        from ntbase.kernel.db import now
 
         t = now()
         db.session.execute(sa.update(Course).where(Course.id.in_(ids)).values(
@@ -392,7 +392,7 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
         with app.app_context():
             lines = endpoint_lines(app, sample, rng)
         with app.app_context():
-            from ntbase.db import db
+            from ntbase.kernel.db import db
 
             with db.engine.begin() as c:
                 c.exec_driver_sql("ANALYZE")

@@ -4,16 +4,29 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask_babel import get_locale
 
+from ntbase import (
+    models,  # noqa: F401  (every table on the metadata)
+    registry,
+)
+from ntbase.accounts.login import init_login
+from ntbase.cli import ntbase_cli
 from ntbase.config import load_config
+from ntbase.errors import init_errors
+from ntbase.kernel import uow
+from ntbase.kernel.cache import init_cache
+from ntbase.kernel.db import include_object
+from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, migrate
+from ntbase.kernel.i18n import ensure_compiled, select_locale
+from ntbase.templating import init_templating
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = uow.UnitOfWorkFlask(
         __name__,
         instance_path=os.environ.get("NTBASE_INSTANCE_PATH") or os.path.join(ROOT, "instance"),
         instance_relative_config=True,
@@ -25,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_handlers()
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -38,56 +52,42 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from ntbase import models  # noqa: F401  (all tables on the metadata)
-    from ntbase.db import include_object
-    from ntbase.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from ntbase.i18n import ensure_compiled, select_locale
-
     db.init_app(app)
+    uow.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
-                    compare_type=True, include_object=include_object)
+                     compare_type=True, include_object=include_object)
     csrf.init_app(app)
     ensure_compiled()
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "ntbase", "translations"))
     limiter.init_app(app)
     login_manager.init_app(app)
-    from ntbase.cache import init_cache
-
     init_cache(app)
-    from ntbase.auth import init_login
-
     init_login(login_manager)
 
 
 def register_blueprints(app: Flask) -> None:
-    from ntbase.blueprints import BLUEPRINTS
-
-    for bp in BLUEPRINTS():
+    for bp in registry.blueprints():
         app.register_blueprint(bp)
 
 
-def register_errorhandlers(app: Flask) -> None:
-    from ntbase.errors import init_errors
+def register_handlers() -> None:
+    registry.load(registry.HANDLERS)
 
+
+def register_errorhandlers(app: Flask) -> None:
     init_errors(app)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from ntbase.templating import init_templating
-
     init_templating(app)
 
     @app.before_request
     def _remember_locale():
         g.locale = str(get_locale())
         if request.args.get("lang") in app.config["LANGUAGES"]:
-            from flask import session
-
             session["lang"] = request.args["lang"]
 
 
 def register_commands(app: Flask) -> None:
-    from ntbase.cli import ntbase_cli
-
     app.cli.add_command(ntbase_cli)

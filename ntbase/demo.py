@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ntbase import registry
 from ntbase.accounts.models import User
 from ntbase.bases.models import TrainingBase
-from ntbase.db import db
-from ntbase.enums import BaseLevel, Category, CertificationStatus, Role, TitleLevel
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import BaseLevel, Category, CertificationStatus, Role, TitleLevel
 
 DEMO_PASSWORD = "Demo-pass-2026"
 
@@ -98,26 +99,9 @@ def load_users(bases: list[TrainingBase]) -> None:
                                           title_level=TitleLevel.INTERMEDIATE.value))
 
 
-def DEMO_STEPS():  # noqa: N802
-    """Further demo loaders from later domains, each idempotent, run in order."""
-    import importlib
-
-    steps = []
-    for path in ("ntbase.hours.demo", "ntbase.catalog.demo", "ntbase.enrollment.demo",
-                 "ntbase.certificates.demo", "ntbase.office.demo"):
-        try:
-            mod = importlib.import_module(path)
-        except ModuleNotFoundError as exc:
-            if exc.name and path.startswith(exc.name):
-                continue
-            raise
-        steps.append(mod.load)
-    return steps
-
-
 def load_demo() -> None:
     bases = load_bases()
     load_users(bases)
-    for step in DEMO_STEPS():
-        step()
+    for mod in registry.load(registry.DEMO):
+        mod.load()
     db.session.flush()

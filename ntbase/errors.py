@@ -68,7 +68,7 @@ def init_errors(app) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from ntbase.extensions import db
+        from ntbase.kernel.extensions import db
 
         db.session.rollback()
         msg = _messages()[500]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
-from ntbase.i18n import merged_catalog
+from ntbase.kernel.i18n import merged_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 METHOD_MAP = [("ntbase/**.py", "python"), ("templates/**.html", "jinja2")]

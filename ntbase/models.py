@@ -23,5 +23,6 @@ from ntbase.hours.models import (  # noqa: F401
     RoundYear,
     Statement,
 )
-from ntbase.office.models import ApiToken, AuditLog  # noqa: F401
+from ntbase.kernel.audit import AuditLog  # noqa: F401
+from ntbase.office.models import ApiToken  # noqa: F401
 from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401

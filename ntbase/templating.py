@@ -2,26 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from flask import request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ntbase.enums import profession_title
-
-
-def public_base_url() -> str:
-    """Base URL for links that leave the site (QR codes, PDFs, share links)."""
-    from flask import current_app, has_request_context
-
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://127.0.0.1:5000"
+from ntbase.kernel.enums import profession_title
+from ntbase.kernel.formatting import format_hours
 
 
 def fen_to_yuan(fen: int | None) -> str:
@@ -30,13 +18,6 @@ def fen_to_yuan(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(int(fen))
     return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
-
-
-def format_hours(value) -> str:
-    if value is None:
-        return ""
-    d = Decimal(value).quantize(Decimal("0.1"))
-    return f"{d.normalize():f}" if d == d.to_integral() else f"{d:f}"
 
 
 def fmt_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -65,8 +46,8 @@ def lang_url(lang: str) -> str:
 _NAV = [
     ("catalog.index", _l("Courses"), "all"),
     ("bases.index", _l("Training bases"), "all"),
-    ("bases.compare", _l("Compare bases"), "all"),
-    ("certificates.verify", _l("Verify a certificate"), "all"),
+    ("catalog.compare", _l("Compare bases"), "all"),
+    ("verification.verify", _l("Verify a certificate"), "all"),
     ("hours.calculator", _l("Hours calculator"), "anon"),
     ("enrollment.my_courses", _l("My courses"), "learner"),
     ("hours.dashboard", _l("My hours"), "learner"),
@@ -75,7 +56,7 @@ _NAV = [
 ]
 _FOOTER = [
     ("hours.calculator", _l("Hours calculator")),
-    ("certificates.verify", _l("Verify a certificate")),
+    ("verification.verify", _l("Verify a certificate")),
     ("api.openapi", _l("API")),
 ]
 
@@ -103,7 +84,7 @@ def _footer_items():
 
 
 def _title_level(value: str) -> str:
-    from ntbase.enums import TitleLevel
+    from ntbase.kernel.enums import TitleLevel
 
     try:
         return TitleLevel(value).title
@@ -112,7 +93,7 @@ def _title_level(value: str) -> str:
 
 
 def init_templating(app) -> None:
-    from ntbase.db import now
+    from ntbase.kernel.db import now
 
     app.jinja_env.globals["now"] = now
     app.jinja_env.globals["nav_items"] = _nav_items

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from ntbase import create_app
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests import factories
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -69,7 +69,7 @@ def database_url(tmp_path_factory):
             pytest.skip("PostgreSQL not reachable")
         url = create_pg_database()
         yield url
-        from ntbase.extensions import db as _db  # noqa: F401
+        from ntbase.kernel.extensions import db as _db  # noqa: F401
 
         drop_pg_database(url)
     else:
@@ -117,7 +117,7 @@ class FreshRequestClient(FlaskClient):
 
 
 def _reset_limiter() -> None:
-    from ntbase.extensions import limiter
+    from ntbase.kernel.extensions import limiter
 
     try:
         limiter.reset()
@@ -225,7 +225,7 @@ def learner(app_ctx):
 
 @pytest.fixture()
 def staff_a(app_ctx, base_a):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
 
     user = factories.make_user(Role.BASE_STAFF, base=base_a)
     db.session.commit()
@@ -234,7 +234,7 @@ def staff_a(app_ctx, base_a):
 
 @pytest.fixture()
 def staff_b(app_ctx, base_b):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
 
     user = factories.make_user(Role.BASE_STAFF, base=base_b)
     db.session.commit()
@@ -243,7 +243,7 @@ def staff_b(app_ctx, base_b):
 
 @pytest.fixture()
 def office(app_ctx):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
 
     user = factories.make_user(Role.OFFICE)
     db.session.commit()
@@ -252,7 +252,7 @@ def office(app_ctx):
 
 @pytest.fixture()
 def admin(app_ctx):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
 
     user = factories.make_user(Role.ADMIN)
     db.session.commit()

@@ -8,8 +8,8 @@ from stdnum.cn import ric
 from ntbase.accounts.models import User
 from ntbase.accounts.services import Registration, create_user, register_learner
 from ntbase.bases.models import TrainingBase
-from ntbase.db import db
-from ntbase.enums import BaseLevel, CertificationStatus, Role, TitleLevel
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import BaseLevel, CertificationStatus, Role, TitleLevel
 
 _seq = itertools.count(1)
 PASSWORD = "Test-pass-123"
@@ -67,8 +67,8 @@ def make_course(base: TrainingBase, *, title: str = "专业技术人员安全生
     from decimal import Decimal
 
     from ntbase.catalog.models import Course, CourseMode, CourseSession, CourseStatus
-    from ntbase.db import now
-    from ntbase.enums import Category
+    from ntbase.kernel.db import now
+    from ntbase.kernel.enums import Category
 
     t0 = now().replace(microsecond=0)
     start = start or (t0 + timedelta(days=30)).replace(hour=9, minute=0, second=0)

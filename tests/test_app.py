@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from ntbase import create_app
 from ntbase.config import ConfigError
-from ntbase.db import db
+from ntbase.kernel.db import db
 
 
 def test_healthz_ok(client):

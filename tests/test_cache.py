@@ -1,9 +1,9 @@
 """Page cache: anonymous GETs are served from cache until a write to a watched table commits."""
 import sqlalchemy as sa
 
-from ntbase.cache import cached_page
 from ntbase.catalog.models import Course
-from ntbase.db import db
+from ntbase.kernel.cache import cached_page
+from ntbase.kernel.db import db
 from tests import factories
 
 

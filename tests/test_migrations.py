@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from ntbase.db import db, include_object
+from ntbase.kernel.db import db, include_object
 from tests.conftest import DB_KIND, create_pg_database, drop_pg_database
 
 

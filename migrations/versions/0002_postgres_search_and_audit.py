@@ -7,7 +7,7 @@ Revises: 0001
 """
 from alembic import op
 
-from ntbase.office.audit import PG_APPEND_ONLY, SQLITE_NO_UPDATE
+from ntbase.kernel.audit import PG_APPEND_ONLY, SQLITE_NO_UPDATE
 
 revision = "0002"
 down_revision = "0001"

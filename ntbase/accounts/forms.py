@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from ntbase.enums import PROFESSION_SERIES, TitleLevel
+from ntbase.kernel.enums import PROFESSION_SERIES, TitleLevel
 
 REQUIRED = _l("This field is required.")
 
@@ -61,3 +61,8 @@ class ResetForm(FlaskForm):
                                  render_kw={"autocomplete": "new-password"})
     new_password2 = PasswordField(_l("Repeat new password"), validators=[
         DataRequired(REQUIRED), EqualTo("new_password", _l("The two passwords do not match."))])
+
+
+class MarkReadForm(FlaskForm):
+    """A button: mark every notice read (a POST, with its CSRF token)."""
+

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import Role, TitleLevel
+from ntbase.kernel.db import TimestampMixin, db, enum_column, now
+from ntbase.kernel.enums import Role, TitleLevel
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -88,7 +88,7 @@ class LearnerProfile(TimestampMixin, db.Model):
     @property
     def id_number(self) -> str:
         """Decrypted ID: only for its owner's own page and exports that need it."""
-        from ntbase.security import decrypt_pii
+        from ntbase.kernel.security import decrypt_pii
 
         return decrypt_pii(self.id_number_enc)
 

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ntbase.accounts.models import LearnerProfile, Notice, Outbox, User
-from ntbase.db import DomainError, db, now
-from ntbase.enums import PROFESSION_CODES, Role, TitleLevel
-from ntbase.security import (
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import PROFESSION_CODES, Role, TitleLevel
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.security import (
     IdNumberError,
     check_password,
     encrypt_pii,
@@ -222,6 +223,16 @@ def notify_many(user_ids, title: str, body: str = "", link: str | None = None) -
     if rows:
         db.session.execute(sa.insert(Notice), rows)
     return len(rows)
+
+
+def notices_of(user_id: int, limit: int = 200) -> list[Notice]:
+    return db.session.scalars(
+        sa.select(Notice).where(Notice.user_id == user_id).order_by(Notice.id.desc()).limit(limit)).all()
+
+
+def mark_notices_read(user_id: int) -> int:
+    return db.session.execute(sa.update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
+                              .values(read_at=now())).rowcount
 
 
 def unread_notice_count(user_id: int) -> int:

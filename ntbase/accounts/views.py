@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -9,15 +8,14 @@ from ntbase.accounts import services
 from ntbase.accounts.forms import (
     ChangePasswordForm,
     LoginForm,
+    MarkReadForm,
     ProfileForm,
     RegisterForm,
     ResetForm,
     ResetRequestForm,
 )
-from ntbase.accounts.models import Notice
-from ntbase.db import DomainError, db, now
-from ntbase.extensions import limiter
-from ntbase.forms import attach_error, safe_local_path
+from ntbase.kernel.extensions import limiter
+from ntbase.kernel.forms import safe_local_path, submit
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -28,7 +26,7 @@ def _safe_next(default: str) -> str:
 
 def _home_for(user) -> str:
     if user.is_staff:
-        return url_for("bases.manage", base_id=user.base_id)
+        return url_for("catalog.base_dashboard", base_id=user.base_id)
     if user.is_office:
         return url_for("main.home")
     return url_for("main.home")
@@ -47,7 +45,6 @@ def login():
         if user is None:
             form.password.errors.append(_("The e-mail/mobile number or password is not correct."))
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(_safe_next(_home_for(user)))
@@ -66,17 +63,12 @@ def logout():
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_learner(services.Registration(
-                email=form.email.data, password=form.password.data, real_name=form.real_name.data,
-                id_number=form.id_number.data, mobile=form.mobile.data, employer=form.employer.data,
-                profession_series=form.profession_series.data, title_level=form.title_level.data,
-            ))
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
+        ok, user = submit(form, lambda: services.register_learner(services.Registration(
+            email=form.email.data, password=form.password.data, real_name=form.real_name.data,
+            id_number=form.id_number.data, mobile=form.mobile.data, employer=form.employer.data,
+            profession_series=form.profession_series.data, title_level=form.title_level.data,
+        )))
+        if ok:
             login_user(user)
             flash(_("Your account has been created."), "success")
             return redirect(url_for("accounts.profile"))
@@ -90,21 +82,13 @@ def profile():
     form = ProfileForm(obj=user.profile) if user.profile else ProfileForm()
     if request.method == "GET":
         form.locale.data = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    if form.validate_on_submit():
-        try:
-            services.update_profile(user, mobile=form.mobile.data if user.profile else "",
-                                    employer=form.employer.data,
-                                    profession_series=form.profession_series.data,
-                                    title_level=form.title_level.data, locale=form.locale.data)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            from flask import session
-            session["lang"] = form.locale.data
-            flash(_("Your profile has been saved."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and submit(form, lambda: services.update_profile(
+            user, mobile=form.mobile.data if user.profile else "", employer=form.employer.data,
+            profession_series=form.profession_series.data, title_level=form.title_level.data,
+            locale=form.locale.data))[0]:
+        session["lang"] = form.locale.data
+        flash(_("Your profile has been saved."), "success")
+        return redirect(url_for("accounts.profile"))
     # the owner alone sees their full ID number
     full_id = user.profile.id_number if user.profile else None
     return render_template("accounts/profile.html", form=form, full_id=full_id)
@@ -114,16 +98,10 @@ def profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and submit(form, lambda: services.change_password(
+            current_user, form.current_password.data, form.new_password.data))[0]:
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -134,7 +112,6 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(
             form.email.data, lambda token: url_for("accounts.reset", token=token, _external=True))
-        db.session.commit()
         flash(_("If this address is registered, a reset link has been sent to it."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form)
@@ -143,26 +120,22 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     form = ResetForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.new_password.data)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your password has been reset. Please log in."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and submit(form, lambda: services.reset_password(token, form.new_password.data))[0]:
+        flash(_("Your password has been reset. Please log in."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
 
 @bp.get("/notices")
 @login_required
 def notices():
-    rows = db.session.scalars(
-        sa.select(Notice).where(Notice.user_id == current_user.id).order_by(Notice.id.desc()).limit(200)
-    ).all()
-    db.session.execute(sa.update(Notice).where(Notice.user_id == current_user.id, Notice.read_at.is_(None))
-                       .values(read_at=now()))
-    db.session.commit()
-    return render_template("accounts/notices.html", notices=rows)
+    return render_template("accounts/notices.html", notices=services.notices_of(current_user.id),
+                           form=MarkReadForm())
+
+
+@bp.post("/notices/read")
+@login_required
+def mark_notices_read():
+    if MarkReadForm().validate_on_submit():
+        services.mark_notices_read(current_user.id)
+    return redirect(url_for("accounts.notices"))

@@ -1,22 +1,13 @@
 """Assembles the API blueprint from every domain's api module, plus the OpenAPI document."""
 from __future__ import annotations
 
-import importlib
-
 from flask import jsonify
 
-from ntbase.api import OPERATIONS, SCHEMAS, bp
-from ntbase.extensions import csrf
+from ntbase import registry
+from ntbase.kernel.api import OPERATIONS, SCHEMAS, bp
+from ntbase.kernel.extensions import csrf
 
-_DOMAIN_APIS = ["ntbase.catalog.api", "ntbase.enrollment.api", "ntbase.payments.api",
-                "ntbase.certificates.api", "ntbase.hours.api", "ntbase.office.api"]
-
-for _path in _DOMAIN_APIS:
-    try:
-        importlib.import_module(_path)
-    except ModuleNotFoundError as exc:
-        if not (exc.name and _path.startswith(exc.name)):
-            raise
+registry.load(registry.APIS)
 
 # JSON endpoints authenticate by session or bearer token, never by form: no CSRF tokens.
 csrf.exempt(bp)

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 
 
 class Attendance(db.Model):

@@ -9,23 +9,29 @@ Three ways to mark a learner present at a session:
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ntbase.accounts.models import LearnerProfile, User
 from ntbase.attendance.models import AssessmentResult, Attendance
 from ntbase.catalog.models import Course, CourseSession
-from ntbase.db import DomainError, db
-from ntbase.db import now as _now
-from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+from ntbase.certificates import services as certificates
+from ntbase.certificates.models import Certificate
+from ntbase.enrollment import services as enrollments
+from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db
+from ntbase.kernel.db import now as _now
+from ntbase.kernel.errors import DomainError
 
 METHOD_ROSTER = "roster"
 METHOD_LEARNER_QR = "learner_qr"
@@ -44,8 +50,6 @@ _EPOCH = datetime(1970, 1, 1)
 def get_course_or_404(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None:
-        from flask import abort
-
         abort(404)
     return course
 
@@ -53,16 +57,12 @@ def get_course_or_404(course_id: int) -> Course:
 def get_session_or_404(course: Course, session_id: int) -> CourseSession:
     session = db.session.get(CourseSession, session_id)
     if session is None or session.course_id != course.id:
-        from flask import abort
-
         abort(404)
     return session
 
 
 def roster_enrollments(course_id: int) -> list[Enrollment]:
     """Confirmed and completed enrollments with learner and profile, in name order."""
-    from ntbase.accounts.models import LearnerProfile, User
-
     return list(db.session.scalars(
         sa.select(Enrollment)
         .join(User, User.id == Enrollment.learner_id)
@@ -76,18 +76,15 @@ def roster_enrollments(course_id: int) -> list[Enrollment]:
 # ---------------------------------------------------------------- tokens
 
 def ensure_checkin_token(enrollment: Enrollment) -> str:
-    """The learner's personal check-in token, created on first use."""
-    if not enrollment.checkin_token:
-        enrollment.checkin_token = secrets.token_urlsafe(24)
-        db.session.flush()
-    return enrollment.checkin_token
+    """The learner's personal check-in token (the enrollment domain gives every enrollment one)."""
+    return enrollments.checkin_token(enrollment)
 
 
-def _ensure_session_secret(session: CourseSession) -> str:
-    if not session.checkin_secret:
-        session.checkin_secret = secrets.token_hex(32)
-        db.session.flush()
-    return session.checkin_secret
+def session_secret(session: CourseSession) -> str:
+    """The venue QR's secret for one session, derived from the app's secret key: every app
+    server computes the same one, and nothing is stored."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"ntbase-venue-qr:{session.id}".encode(), hashlib.sha256).hexdigest()
 
 
 def venue_window(at: datetime) -> int:
@@ -100,27 +97,25 @@ def seconds_to_next_window(at: datetime) -> int:
 
 
 def _venue_token_for(secret: str, session_id: int, window: int) -> str:
-    import base64
-
     mac = hmac.new(secret.encode(), f"{session_id}:{window}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode()[:VENUE_TOKEN_CHARS]
 
 
 def venue_token(session: CourseSession, now: datetime | None = None) -> str:
     """The token shown at the venue during the current minute."""
-    secret = _ensure_session_secret(session)
-    return _venue_token_for(secret, session.id, venue_window(now or _now()))
+    return _venue_token_for(session_secret(session), session.id, venue_window(now or _now()))
 
 
 def venue_token_is_current(session: CourseSession, token: str, now: datetime | None = None) -> bool:
     """Accept the current and the previous minute only (a learner may scan at :59)."""
-    if not session.checkin_secret or not token:
+    if not token:
         return False
     window = venue_window(now or _now())
+    secret = session_secret(session)
     ok = False
     for w in (window, window - 1):
         # compare both, always: no early exit to time
-        ok |= hmac.compare_digest(_venue_token_for(session.checkin_secret, session.id, w), token)
+        ok |= hmac.compare_digest(_venue_token_for(secret, session.id, w), token)
     return ok
 
 
@@ -380,39 +375,23 @@ def session_attendance(session: CourseSession) -> dict[int, Attendance]:
 
 
 def complete_enrollment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
-                        progress: Progress | None = None):
-    """confirmed → completed when the completion rule is met; issues the certificate
-    and credits the hours (for the year of the last session). Returns the certificate."""
-    from ntbase.certificates.services import issue_certificate
-    from ntbase.hours.ledger import record_course_completion
-
+                        progress: Progress | None = None) -> Certificate:
+    """Complete an in-person course when its rule is met (attendance share, assessment):
+    the enrollment domain completes it, and its ``EnrollmentCompleted`` event issues the
+    certificate and credits the hours. Returns the certificate."""
     at = now or _now()
     if enrollment.state == EnrollmentState.COMPLETED:
         raise DomainError(_("This learner has already completed the course."))
     progress = progress or progress_for(enrollment, at)
     if progress.reasons:
         raise DomainError(" ".join(progress.reasons))
-    # The transition is a conditional UPDATE: two staff completing at once issue one certificate.
-    moved = db.session.execute(
-        sa.update(Enrollment)
-        .where(Enrollment.id == enrollment.id, Enrollment.state == EnrollmentState.CONFIRMED)
-        .values(state=EnrollmentState.COMPLETED, completed_at=at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        raise DomainError(_("This learner has already completed the course."))
-    # completed no longer occupies a seat (Course.seats_taken counts held/confirmed/offered)
-    db.session.execute(
-        sa.update(Course).where(Course.id == enrollment.course_id, Course.seats_taken > 0)
-        .values(seats_taken=Course.seats_taken - 1).execution_options(synchronize_session=False))
-    db.session.refresh(enrollment)
-    db.session.refresh(enrollment.course)
-    db.session.add(EnrollmentEvent(enrollment_id=enrollment.id, from_state=EnrollmentState.CONFIRMED.value,
-                                   to_state=EnrollmentState.COMPLETED.value, actor_id=actor_id,
-                                   reason="course completed", at=at))
-    certificate = issue_certificate(enrollment, now=at)
-    record_course_completion(enrollment, certificate)
-    return certificate
+    enrollments.complete(enrollment, actor_id, at)
+    return certificates.valid_certificate_of(enrollment.id)
+
+
+def refuse_removing_attended_sessions(session_ids) -> None:
+    if session_ids and db.session.scalar(sa.select(sa.exists().where(Attendance.session_id.in_(session_ids)))):
+        raise DomainError(_("A session that has attendance records cannot be removed."), field="sessions")
 
 
 @dataclass

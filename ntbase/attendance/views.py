@@ -1,17 +1,20 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ntbase.attendance import services
 from ntbase.attendance.forms import AssessmentForm, ConfirmForm, ScanForm
-from ntbase.auth import learner_required, require_base_manager
 from ntbase.catalog.models import CourseSession
-from ntbase.db import DomainError, db, now
+from ntbase.certificates import services as certificates
+from ntbase.certificates.pdf import qr_svg
+from ntbase.enrollment import services as enrollments
 from ntbase.enrollment.models import Enrollment
-from ntbase.forms import attach_error
+from ntbase.kernel.auth import learner_required, require_base_manager
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.forms import submit
 
 bp = Blueprint("attendance", __name__)
 
@@ -47,12 +50,7 @@ def course(course_id: int):
     course = _managed_course(course_id)
     progress = services.course_progress(course)
     counts = services.session_counts(course)
-    certs = {}
-    if progress:
-        from ntbase.certificates.models import Certificate, CertificateState
-
-        certs = {c.enrollment_id: c for c in db.session.scalars(sa.select(Certificate).where(
-            Certificate.course_id == course.id, Certificate.state == CertificateState.VALID))}
+    certs = certificates.valid_certificates_of_course(course.id) if progress else {}
     return render_template("attendance/course.html", course=course, progress=progress, counts=counts,
                            certs=certs, form=ConfirmForm(), assess_form=AssessmentForm(),
                            pass_mark=services.pass_mark(course),
@@ -74,7 +72,6 @@ def roster(course_id: int, session_id: int):
             present, absent = services.save_roster(session, ids, current_user.id)
             flash(_("Attendance saved: %(present)s present, %(absent)s absent.", present=present, absent=absent),
                   "success")
-        db.session.commit()
         return redirect(url_for("attendance.roster", course_id=course.id, session_id=session.id))
     enrollments = services.roster_enrollments(course.id)
     marks = services.session_attendance(session)
@@ -89,10 +86,7 @@ def venue(course_id: int, session_id: int):
     session = services.get_session_or_404(course, session_id)
     t = now()
     token = services.venue_token(session, t)
-    db.session.commit()  # the session's secret, created on first display
     target = url_for("attendance.checkin_venue", session_id=session.id, token=token, _external=True)
-    from ntbase.certificates.pdf import qr_svg
-
     return render_template("attendance/venue.html", course=course, session=session, qr=qr_svg(target, scale=8),
                            target=target, refresh=services.seconds_to_next_window(t) + 1)
 
@@ -104,13 +98,8 @@ def scan(course_id: int, session_id: int):
     session = services.get_session_or_404(course, session_id)
     form = ScanForm()
     if form.validate_on_submit():
-        try:
-            enrollment = services.checkin_learner_qr(session, form.token.data, current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
+        ok, enrollment = submit(form, lambda: services.checkin_learner_qr(session, form.token.data, current_user.id))
+        if ok:
             flash(_("%(name)s is checked in.", name=enrollment.learner.name), "success")
             return redirect(url_for("attendance.scan", course_id=course.id, session_id=session.id))
     return render_template("attendance/scan.html", course=course, session=session, form=form), \
@@ -133,7 +122,6 @@ def assess(course_id: int, enrollment_id: int):
         db.session.rollback()
         flash(_("%(name)s: %(message)s", name=enrollment.learner.name, message=err.message), "error")
     else:
-        db.session.commit()
         msg = (_("%(name)s passed with %(score)s.", name=enrollment.learner.name, score=result.score)
                if result.passed else
                _("%(name)s scored %(score)s, below the pass mark.", name=enrollment.learner.name, score=result.score))
@@ -154,11 +142,8 @@ def complete(course_id: int, enrollment_id: int):
         db.session.rollback()
         flash(_("%(name)s: %(message)s", name=enrollment.learner.name, message=err.message), "error")
     else:
-        db.session.commit()
-        from ntbase.certificates.codes import display
-
         flash(_("%(name)s has completed the course; certificate %(code)s issued.",
-                name=enrollment.learner.name, code=display(cert.code)), "success")
+                name=enrollment.learner.name, code=cert.display_code), "success")
     return redirect(url_for("attendance.course", course_id=course.id) + f"#e{enrollment.id}")
 
 
@@ -174,7 +159,6 @@ def complete_all(course_id: int):
         db.session.rollback()
         flash(err.message, "error")
     else:
-        db.session.commit()
         flash(_("%(done)s learners completed and certified; %(left)s not eligible (reasons below).",
                 done=len(batch.completed), left=len(batch.not_eligible)),
               "success" if batch.completed else "info")
@@ -209,7 +193,6 @@ def checkin_enrollment(token: str):
             db.session.rollback()
             error = err.message
         else:
-            db.session.commit()
             flash(_("%(name)s is checked in.", name=enrollment.learner.name), "success")
             return redirect(url_for("attendance.scan", course_id=course.id, session_id=chosen.id))
     marks = services.session_attendance(chosen) if chosen else {}
@@ -237,7 +220,6 @@ def checkin_venue(session_id: int, token: str):
             db.session.rollback()
             error = err.message
         else:
-            db.session.commit()
             done = True
     elif not services.venue_token_is_current(session, token):
         error = _("This check-in code has expired. Scan the code shown at the venue again.")
@@ -249,22 +231,8 @@ def checkin_venue(session_id: int, token: str):
 @learner_required
 def my_checkin():
     """The learner's personal check-in QR for each confirmed course."""
-    from sqlalchemy.orm import selectinload
-
-    from ntbase.catalog.models import Course
-    from ntbase.certificates.pdf import qr_svg
-
-    enrollments = list(db.session.scalars(
-        sa.select(Enrollment).where(Enrollment.learner_id == current_user.id,
-                                    Enrollment.state == services.EnrollmentState.CONFIRMED)
-        .options(selectinload(Enrollment.course).selectinload(Course.base))
-        .order_by(Enrollment.id.desc())))
-    # plain values: the commit below (new tokens) expires the rows, and reading them again
-    # in the template would cost statements per course
-    items = []
-    for enr in enrollments:
-        token = services.ensure_checkin_token(enr)
-        items.append((enr.course.title, enr.course.base.name,
-                      qr_svg(url_for("attendance.checkin_enrollment", token=token, _external=True), scale=5)))
-    db.session.commit()
+    items = [(enr.course.title, enr.course.base.name,
+              qr_svg(url_for("attendance.checkin_enrollment", token=services.ensure_checkin_token(enr),
+                             _external=True), scale=5))
+             for enr in enrollments.confirmed_enrollments_of(current_user.id)]
     return render_template("attendance/my_checkin.html", items=items)

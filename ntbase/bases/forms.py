@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaFiel
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ntbase.enums import Category, TitleLevel
+from ntbase.kernel.enums import Category, TitleLevel
 
 REQUIRED = _l("This field is required.")
 

@@ -5,8 +5,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import BaseLevel, CertificationStatus
+from ntbase.kernel.db import TimestampMixin, db, enum_column, now
+from ntbase.kernel.enums import BaseLevel, CertificationStatus
+from ntbase.kernel.history import StateHistoryMixin
 
 
 class TrainingBase(TimestampMixin, db.Model):
@@ -54,18 +55,12 @@ class TrainingBase(TimestampMixin, db.Model):
         return self.status == CertificationStatus.CERTIFIED
 
 
-class BaseStatusEvent(db.Model):
+class BaseStatusEvent(StateHistoryMixin, db.Model):
     """History of certification changes (certify / suspend / revoke / reinstate)."""
 
     __tablename__ = "base_status_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     base_id: Mapped[int] = mapped_column(sa.ForeignKey("base.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(sa.String(32))
-    to_status: Mapped[str] = mapped_column(sa.String(32))
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    at: Mapped[datetime] = mapped_column(default=now)
 
 
 class Teacher(TimestampMixin, db.Model):

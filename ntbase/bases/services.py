@@ -7,7 +7,6 @@ Services flush only; the request commits.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -26,8 +25,11 @@ from ntbase.bases.models import (
     Teacher,
     TrainingBase,
 )
-from ntbase.db import DomainError, db, now
-from ntbase.enums import Category, CertificationStatus, TitleLevel
+from ntbase.bases.events import TeacherRenamed
+from ntbase.kernel.events import publish
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Category, CertificationStatus, TitleLevel
+from ntbase.kernel.errors import DomainError
 
 # The four parts of an Art. 22 disclosure, in the order the law lists them.
 DISCLOSURE_PARTS = {
@@ -63,7 +65,7 @@ def change_base_status(base: TrainingBase, status: CertificationStatus, reason: 
     reason = (reason or "").strip()
     if status != CertificationStatus.CERTIFIED and not reason:
         raise DomainError(_("Give a reason for suspending or revoking a base."), field="reason")
-    event = BaseStatusEvent(base_id=base.id, from_status=base.status.value, to_status=status.value,
+    event = BaseStatusEvent(base_id=base.id, from_state=base.status.value, to_state=status.value,
                             reason=reason, actor_id=actor_id)
     base.status = status
     base.status_reason = reason
@@ -338,9 +340,7 @@ def save_teacher(base: TrainingBase, teacher: Teacher | None, *, name: str, titl
     teacher.active = True
     record_disclosure_version(base, actor_id, _note("teacher", teacher, created))
     if old_name is not None and old_name != teacher.name:
-        from ntbase.catalog.services import refresh_search_text_for_teacher
-
-        refresh_search_text_for_teacher(teacher.id)
+        publish(TeacherRenamed(teacher.id))  # the catalog's keyword search knows teachers by name
     return teacher
 
 
@@ -408,57 +408,3 @@ def retire_item(base: TrainingBase, obj, actor_id: int | None) -> DisclosureVers
     return record_disclosure_version(base, actor_id, _note(_KIND_OF[type(obj)], obj, None))
 
 
-# ---------------------------------------------------------------- comparing bases
-def compare_bases(now_: datetime | None = None) -> list[dict]:
-    """Bases side by side for learners choosing one (notice §3): status, public-subject
-    price per hour, courses on offer by category, next start dates, locations.
-
-    A fixed number of statements whatever the number of bases and courses.
-    """
-    from ntbase.catalog.models import Course, CourseStatus
-
-    now_ = now_ or now()
-    bases = db.session.scalars(
-        sa.select(TrainingBase).where(TrainingBase.status != CertificationStatus.REVOKED)
-        .options(selectinload(TrainingBase.locations).selectinload(Location.rooms))
-        .order_by(TrainingBase.id)).all()
-    # a suspended base is shown (learners must know) but offers nothing: only certified
-    # bases' courses are counted, priced and listed, as in the catalog
-    certified = Course.base_id.in_(sa.select(TrainingBase.id).where(
-        TrainingBase.status == CertificationStatus.CERTIFIED).scalar_subquery())
-    offered = sa.and_(Course.status == CourseStatus.PUBLISHED, Course.last_session_at >= now_, certified)
-    counts: dict[int, dict[str, int]] = {}
-    for base_id, category, n in db.session.execute(
-            sa.select(Course.base_id, Course.category, sa.func.count(Course.id)).where(offered)
-            .group_by(Course.base_id, Course.category)):
-        counts.setdefault(base_id, {})[category.value] = n
-    # public-subject price per hour over the courses of the last year and those to come
-    per_hour: dict[int, list[Decimal]] = {}
-    for base_id, price_fen, hours in db.session.execute(
-            sa.select(Course.base_id, Course.price_fen, Course.hours).where(
-                Course.category == Category.PUBLIC, certified,
-                Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CLOSED]),
-                Course.first_session_at >= now_ - timedelta(days=365), Course.hours > 0)):
-        per_hour.setdefault(base_id, []).append(Decimal(price_fen) / Decimal(hours))
-    rank = sa.func.row_number().over(partition_by=Course.base_id,
-                                     order_by=(Course.first_session_at, Course.id)).label("rank")
-    upcoming = (sa.select(Course.base_id, Course.id, Course.title, Course.first_session_at, rank)
-                .where(Course.status == CourseStatus.PUBLISHED, Course.first_session_at >= now_, certified)
-                .subquery())
-    next_courses: dict[int, list] = {}
-    for row in db.session.execute(sa.select(upcoming).where(upcoming.c.rank <= 3)
-                                  .order_by(upcoming.c.base_id, upcoming.c.rank)):
-        next_courses.setdefault(row.base_id, []).append(row)
-    out = []
-    for base in bases:
-        rates = per_hour.get(base.id, [])
-        out.append({
-            "base": base,
-            "price_per_hour_min_fen": int(min(rates).quantize(Decimal(1))) if rates else None,
-            "price_per_hour_avg_fen": int((sum(rates) / len(rates)).quantize(Decimal(1))) if rates else None,
-            "public_courses_priced": len(rates),
-            "counts": {c.value: counts.get(base.id, {}).get(c.value, 0) for c in Category},
-            "next": next_courses.get(base.id, []),
-            "locations": [loc for loc in base.locations if loc.active],
-        })
-    return out

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ntbase.auth import base_manager_required
 from ntbase.bases import services
 from ntbase.bases.forms import (
     FeeItemForm,
@@ -19,10 +18,11 @@ from ntbase.bases.forms import (
     TeacherForm,
 )
 from ntbase.bases.models import FeeItem, Location, Manager, Room, Teacher
-from ntbase.cache import cached_page
-from ntbase.db import DomainError, db, now
-from ntbase.enums import Category
-from ntbase.forms import attach_error
+from ntbase.kernel.auth import base_manager_required
+from ntbase.kernel.cache import cached_page
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Category
+from ntbase.kernel.forms import submit
 
 bp = Blueprint("bases", __name__)
 
@@ -57,25 +57,6 @@ def disclosure_version(base_id: int, version: int):
                            note_text=services.version_note_text)
 
 
-@bp.get("/bases/compare")
-@cached_page("catalog")
-def compare():
-    return render_template("bases/compare.html", rows=services.compare_bases(), categories=list(Category))
-
-
-# ---------------------------------------------------------------- staff dashboard
-@bp.get("/manage/bases/<int:base_id>")
-@base_manager_required
-def manage(base_id: int):
-    from ntbase.catalog.services import base_courses
-
-    base = services.load_disclosure(base_id)
-    page = base_courses(base.id, request.args.get("page", 1, type=int))
-    return render_template("bases/manage.html", base=base, missing=services.disclosure_missing_parts(base),
-                           version=services.current_disclosure(base.id), courses=page.items, page=page,
-                           now=now())
-
-
 @bp.get("/manage/bases/<int:base_id>/disclosure")
 @base_manager_required
 def disclosure(base_id: int):
@@ -88,7 +69,6 @@ def disclosure(base_id: int):
 
 
 def _saved(base_id: int):
-    db.session.commit()
     flash(_("Saved. A new version of your disclosure is published."), "success")
     return redirect(url_for("bases.disclosure", base_id=base_id))
 
@@ -100,16 +80,10 @@ def edit_scope(base_id: int):
     form = ScopeForm(obj=None if request.method == "POST" else base)
     if request.method == "GET":
         form.subjects.data = list(base.scope_subjects or [])
-    if form.validate_on_submit():
-        try:
-            services.update_scope(base, subjects=form.subjects.data, staff_levels=form.staff_levels.data,
-                                  scope_text=form.scope_text.data, terms_text=form.terms_text.data,
-                                  actor_id=current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            return _saved(base_id)
+    if form.validate_on_submit() and submit(form, lambda: services.update_scope(
+            base, subjects=form.subjects.data, staff_levels=form.staff_levels.data, scope_text=form.scope_text.data,
+            terms_text=form.terms_text.data, actor_id=current_user.id))[0]:
+        return _saved(base_id)
     return _form_page(base, form, _("Scope and times of training"))
 
 
@@ -118,14 +92,9 @@ def edit_scope(base_id: int):
 def edit_refund_policy(base_id: int):
     base = services.load_disclosure(base_id)
     form = RefundPolicyForm(obj=None if request.method == "POST" else base)
-    if form.validate_on_submit():
-        try:
-            services.update_refund_policy(base, refund_policy=form.refund_policy.data, actor_id=current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            return _saved(base_id)
+    if form.validate_on_submit() and submit(form, lambda: services.update_refund_policy(
+            base, refund_policy=form.refund_policy.data, actor_id=current_user.id))[0]:
+        return _saved(base_id)
     return _form_page(base, form, _("Refund policy"))
 
 
@@ -181,14 +150,8 @@ def _item_form(base_id: int, kind: str, obj, location=None):
     form = form_cls(obj=obj) if request.method == "GET" else form_cls()
     if request.method == "GET" and kind == "fee" and obj is not None:
         form.amount_yuan.data = services.fen_to_yuan_text(obj.amount_fen)
-    if form.validate_on_submit():
-        try:
-            _save_item(base, kind, obj, form, location)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            return _saved(base_id)
+    if form.validate_on_submit() and submit(form, lambda: _save_item(base, kind, obj, form, location))[0]:
+        return _saved(base_id)
     heading = edit_title if obj is not None else new_title
     if location is not None:
         heading = f"{heading} · {location.name}"
@@ -227,6 +190,5 @@ def retire_item(base_id: int, kind: str, item_id: int):
         abort(400)
     base = services.load_disclosure(base_id)
     services.retire_item(base, obj, current_user.id)
-    db.session.commit()
     flash(_("Withdrawn from the disclosure. Courses already published keep what they showed."), "success")
     return redirect(url_for("bases.disclosure", base_id=base_id))

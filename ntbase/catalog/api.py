@@ -11,14 +11,15 @@ from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ntbase.api import bp, document, json_error, parse_query
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import current_disclosure, list_public_bases, parse_yuan
 from ntbase.catalog import services
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.catalog.search import PER_PAGE, CatalogFilters, search_courses
-from ntbase.db import DomainError, db
-from ntbase.enums import PROFESSION_CODES, CertificationStatus
+from ntbase.kernel.api import bp, document, json_error, parse_query
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import PROFESSION_CODES, CertificationStatus
+from ntbase.kernel.errors import DomainError
 
 
 # ---------------------------------------------------------------- schemas

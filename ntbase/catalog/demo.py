@@ -14,7 +14,7 @@ from ntbase.bases import services as bs
 from ntbase.bases.models import DisclosureVersion, TrainingBase
 from ntbase.catalog import services as cs
 from ntbase.catalog.models import Course
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 
 DISCLOSURES = {
     "ntvu": {

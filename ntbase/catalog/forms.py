@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ntbase.bases.forms import MultiCheckboxField
 from ntbase.catalog.models import CourseMode
-from ntbase.enums import PROFESSION_SERIES, Category, TitleLevel
+from ntbase.kernel.enums import PROFESSION_SERIES, Category, TitleLevel
 
 REQUIRED = _l("This field is required.")
 BLANK_SESSION_ROWS = 3

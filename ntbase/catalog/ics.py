@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from ntbase.catalog.models import Course
-from ntbase.db import now
+from ntbase.kernel.db import now
 
 # stored datetimes are naive China Standard Time (ntbase.db.now)
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -31,8 +31,9 @@ from ntbase.catalog.services import (
     create_course,
     parse_hours,
 )
-from ntbase.db import DomainError, db
-from ntbase.enums import PROFESSION_SERIES, Category
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import PROFESSION_SERIES, Category
+from ntbase.kernel.errors import DomainError
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 300

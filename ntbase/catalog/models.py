@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import Category, LabeledEnum
+from ntbase.kernel.db import TimestampMixin, db, enum_column, now
+from ntbase.kernel.enums import Category, LabeledEnum
 
 
 class CourseMode(LabeledEnum):
@@ -135,7 +135,6 @@ class CourseSession(db.Model):
     room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id"), index=True)
     topic: Mapped[str] = mapped_column(sa.String(200), default="")
     # secret for the rotating venue QR (attendance); never shown except as HMAC-derived tokens
-    checkin_secret: Mapped[str | None] = mapped_column(sa.String(64))
 
     course: Mapped[Course] = relationship(back_populates="sessions")
     room = relationship("Room")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course, CourseMode, CourseStatus
-from ntbase.db import db, now
-from ntbase.enums import PROFESSION_CODES, Category, CertificationStatus, TitleLevel
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import PROFESSION_CODES, Category, CertificationStatus, TitleLevel
 
 PER_PAGE = 20
 SORTS = ("start", "price", "-price")

@@ -6,7 +6,6 @@ demo loader share one set of rules. They flush, never commit.
 from __future__ import annotations
 
 import html
-import importlib
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from ntbase.bases.services import (
     record_disclosure_version,
     snapshot_of,
 )
+from ntbase.catalog.events import CourseCancelled, CourseChanged, SessionsRemoved
 from ntbase.catalog.models import (
     Course,
     CourseChange,
@@ -37,8 +37,10 @@ from ntbase.catalog.models import (
     CourseSession,
     CourseStatus,
 )
-from ntbase.db import DomainError, db, now
-from ntbase.enums import PROFESSION_CODES, Category, TitleLevel
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import PROFESSION_CODES, Category, TitleLevel
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 
 # Art. 17(2)/(3): hours per day of training
 HOURS_PER_DAY = Decimal("6")
@@ -136,6 +138,10 @@ def parse_hours(raw, field: str = "hours") -> Decimal | None:
 
 
 # ---------------------------------------------------------------- look-ups
+def get_course(course_id: int) -> Course | None:
+    return db.session.get(Course, course_id)
+
+
 def get_course_or_404(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None:
@@ -155,24 +161,6 @@ def load_course(course_id: int) -> Course | None:
             selectinload(Course.fee_lines).joinedload(CourseFeeLine.fee_item),
         )
     )
-
-
-def enrollment_rows_exist(course_id: int) -> bool:
-    from ntbase.enrollment.models import Enrollment
-
-    return db.session.scalar(sa.select(sa.exists().where(Enrollment.course_id == course_id)))
-
-
-def course_has_enrollments(course: Course) -> bool:
-    return course.seats_taken > 0 or (course.id is not None and enrollment_rows_exist(course.id))
-
-
-def enrolled_learner_ids(course_id: int) -> list[int]:
-    """Learners with a live enrollment (waiting, holding, confirmed or completed)."""
-    from ntbase.enrollment.models import LIVE_STATES, Enrollment
-
-    return db.session.scalars(sa.select(Enrollment.learner_id).where(
-        Enrollment.course_id == course_id, Enrollment.state.in_(LIVE_STATES)).distinct()).all()
 
 
 def base_courses(base_id: int, page: int = 1, per_page: int = 50):
@@ -467,11 +455,8 @@ def _write_sessions(course: Course, sessions: list[SessionInput]) -> None:
     old = sorted(course.sessions, key=lambda s: s.starts_at)
     surplus = old[len(sessions):]
     if surplus and any(s.id for s in surplus):
-        from ntbase.attendance.models import Attendance
-
-        ids = [s.id for s in surplus if s.id]
-        if db.session.scalar(sa.select(sa.exists().where(Attendance.session_id.in_(ids)))):
-            raise DomainError(_("A session that has attendance records cannot be removed."), field="sessions")
+        # a domain holding records of these sessions (attendance) refuses here
+        publish(SessionsRemoved(course.id, tuple(s.id for s in surplus if s.id)))
     for i, s in enumerate(sessions):
         if i < len(old):
             row = old[i]
@@ -483,45 +468,10 @@ def _write_sessions(course: Course, sessions: list[SessionInput]) -> None:
         course.sessions.remove(row)
 
 
-def _notify_learners(course: Course, compose) -> int:
-    """Leave a notice for each learner enrolled in ``course``, in the learner's language
-    (their chosen locale, else the platform's), whatever language the staff member uses.
-    ``compose()`` returns (title, body) and runs once per language."""
-    from flask import current_app
-    from flask_babel import force_locale
-
-    from ntbase.accounts.models import User
-    from ntbase.accounts.services import notify_many
-
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    ids = enrolled_learner_ids(course.id)
-    by_locale: dict[str, list[int]] = defaultdict(list)
-    if ids:
-        for uid, loc in db.session.execute(sa.select(User.id, User.locale).where(User.id.in_(ids))):
-            by_locale[loc if loc in languages else default].append(uid)
-    sent = 0
-    for loc, users in sorted(by_locale.items()):
-        with force_locale(loc):
-            title, body = compose()
-            sent += notify_many(users, str(title), str(body), f"/courses/{course.id}")
-    return sent
-
-
 def change_field_titles() -> dict[str, str]:
     """What a ``CourseChange`` changed, in the reader's language."""
     return {"price": _("price"), "schedule": _("schedule"), "location": _("location"), "hours": _("hours"),
             "status": _("cancelled")}
-
-
-def _notify_change(course: Course, fields: set[str], reason: str) -> int:
-    def compose():
-        names = change_field_titles()
-        what = join_list(names[f] for f in ("price", "schedule", "location", "hours") if f in fields)
-        return (_("Course changed: %(title)s", title=course.title),
-                _("Changed: %(what)s. Reason: %(reason)s", what=what, reason=reason))
-
-    return _notify_learners(course, compose)
 
 
 # ---------------------------------------------------------------- commands
@@ -552,15 +502,13 @@ def update_course(course: Course, data: CourseInput, actor_id: int | None = None
     with db.session.no_autoflush:
         changed = _apply(course, base, data, now_)
     reason = (data.change_reason or "").strip()
-    if changed and course_has_enrollments(course):
-        if not reason:
-            raise DomainError(_("Learners have enrolled: give a reason for changing the price, schedule or "
-                                "place, or for cutting the hours. Each of them will be notified."),
-                              field="change_reason")
-        db.session.add(CourseChange(course_id=course.id, fields=sorted(changed), reason=reason[:2000],
-                                    actor_id=actor_id, at=now_))
+    if changed:
         db.session.flush()
-        _notify_change(course, changed, reason)
+        # learners who enrolled must be given a reason, and are told (the enrollment domain)
+        publish(CourseChanged(course.id, tuple(sorted(changed)), reason[:2000], now_))
+        if reason:
+            db.session.add(CourseChange(course_id=course.id, fields=sorted(changed), reason=reason[:2000],
+                                        actor_id=actor_id, at=now_))
     new_terms = ({(li.fee_item_id, li.quantity, li.amount_fen) for li in course.fee_lines}, course.room_id)
     if course.status == CourseStatus.PUBLISHED and new_terms != old_terms:
         # fees and place now come from the disclosure in force: point to it (Art. 22)
@@ -641,19 +589,8 @@ def cancel_course(course: Course, reason: str, actor_id: int | None) -> Course:
     db.session.add(CourseChange(course_id=course.id, fields=["status"], reason=reason[:2000], actor_id=actor_id,
                                 at=_now()))
     db.session.flush()
-    try:
-        hook = getattr(importlib.import_module("ntbase.enrollment.services"), "on_course_cancelled", None)
-    except ModuleNotFoundError as exc:
-        if not (exc.name and "ntbase.enrollment.services".startswith(exc.name)):
-            raise
-        hook = None
-    if hook is not None:
-        # one notice per learner, from the enrollment domain: the reason and the refund
-        hook(course, actor_id)
-    else:
-        _notify_learners(course, lambda: (_("Course cancelled: %(title)s", title=course.title),
-                                          _("The base has cancelled this course. Reason: %(reason)s",
-                                            reason=reason)))
+    # the enrollment domain cancels and refunds every enrollment, one notice per learner
+    publish(CourseCancelled(course.id, actor_id, course.cancelled_reason, _now()))
     db.session.flush()
     return course
 

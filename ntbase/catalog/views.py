@@ -20,17 +20,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ntbase.auth import base_manager_required, require_base_manager
 from ntbase.bases.services import (
     active_rooms,
+    current_disclosure,
     disclosure_missing_parts,
     get_base_or_404,
     list_public_bases,
     load_disclosure,
     parse_yuan,
 )
-from ntbase.cache import cached_page
 from ntbase.catalog import importer, services
+from ntbase.catalog.compare import compare_bases
 from ntbase.catalog.forms import (
     BLANK_SESSION_ROWS,
     ActionForm,
@@ -43,8 +43,12 @@ from ntbase.catalog.forms import (
 from ntbase.catalog.ics import course_calendar
 from ntbase.catalog.models import Course, CourseChange, CourseMode, CourseStatus
 from ntbase.catalog.search import CatalogFilters, search_courses
-from ntbase.db import DomainError, db
-from ntbase.forms import attach_error
+from ntbase.kernel.auth import base_manager_required, require_base_manager
+from ntbase.kernel.cache import cached_page
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Category
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.forms import act, attach_error, submit
 
 bp = Blueprint("catalog", __name__)
 
@@ -220,7 +224,6 @@ def new_course(base_id: int):
             db.session.rollback()
             _attach(form, err)
         else:
-            db.session.commit()
             flash(_("The course is saved as a draft. Check it, then publish it."), "success")
             return redirect(url_for("catalog.manage_course", course_id=c.id))
     return _render_course_form(base, form, fee_items)
@@ -242,7 +245,6 @@ def edit_course(course_id: int):
             _attach(form, err)
             c = services.get_course_or_404(course_id)
         else:
-            db.session.commit()
             flash(_("The course has been saved."), "success")
             return redirect(url_for("catalog.manage_course", course_id=c.id))
     return _render_course_form(base, form, fee_items, course=c)
@@ -266,14 +268,7 @@ def _action(course_id: int, fn, done: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        fn(c, current_user.id)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
+    act(lambda: fn(c, current_user.id), done)
     return redirect(url_for("catalog.manage_course", course_id=course_id))
 
 
@@ -294,16 +289,10 @@ def close_course(course_id: int):
 def cancel_course(course_id: int):
     c = _staff_course(course_id)
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel_course(c, form.reason.data, current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The course is cancelled. Enrolled learners have been notified."), "success")
-            return redirect(url_for("catalog.manage_course", course_id=course_id))
+    if form.validate_on_submit() and submit(form, lambda: services.cancel_course(c, form.reason.data,
+                                                                                   current_user.id))[0]:
+        flash(_("The course is cancelled. Enrolled learners have been notified."), "success")
+        return redirect(url_for("catalog.manage_course", course_id=course_id))
     return render_template("catalog/cancel.html", course=c, form=form), (422 if form.errors or form.form_errors else 200)
 
 
@@ -373,9 +362,8 @@ def import_confirm(base_id: int):
         db.session.rollback()
         flash(_("Nothing was imported: some rows are no longer valid (see below)."), "error")
         return _import_page(base, ImportForm(formdata=None), err.check, 422)
-    db.session.commit()
     flash(_("Courses imported as drafts: %(n)s. Check and publish them.", n=len(created)), "success")
-    return redirect(url_for("bases.manage", base_id=base.id) + "#courses")
+    return redirect(url_for("catalog.base_dashboard", base_id=base.id) + "#courses")
 
 
 @bp.get("/manage/bases/<int:base_id>/courses/import/template.<fmt>")
@@ -390,3 +378,19 @@ def import_template(base_id: int, fmt: str):
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="ntbase-courses-template.xlsx"'})
     abort(404)
+
+
+@bp.get("/bases/compare")
+@cached_page("catalog")
+def compare():
+    return render_template("catalog/compare.html", rows=compare_bases(), categories=list(Category))
+
+
+# ---------------------------------------------------------------- a base's dashboard (its courses)
+@bp.get("/manage/bases/<int:base_id>")
+@base_manager_required
+def base_dashboard(base_id: int):
+    base = load_disclosure(base_id)
+    page = services.base_courses(base.id, request.args.get("page", 1, type=int))
+    return render_template("catalog/base_dashboard.html", base=base, missing=disclosure_missing_parts(base),
+                           version=current_disclosure(base.id), courses=page.items, page=page, now=now())

@@ -4,6 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ntbase.certificates import signing
+from ntbase.kernel.uow import unit_of_work
+
 
 def register(group) -> None:
     keys = AppGroup("keys", help="Certificate signing keys (private halves live in SIGNING_KEY_DIR).")
@@ -11,33 +14,25 @@ def register(group) -> None:
     @keys.command("create")
     def create_command():
         """Create a signing key when this server has none it can sign with."""
-        from ntbase.certificates import signing
-        from ntbase.db import db
-
-        key = signing.active_key(create=False)
-        if key is not None:
-            click.echo(f"signing key {key.kid} already in use (use 'rotate' for a new one)")
-            return
-        key = signing.create_key()
-        db.session.commit()
+        with unit_of_work():
+            key = signing.active_key(create=False)
+            if key is not None:
+                click.echo(f"signing key {key.kid} already in use (use 'rotate' for a new one)")
+                return
+            key = signing.create_key()
         click.echo(f"created signing key {key.kid}")
 
     @keys.command("rotate")
     def rotate_command():
         """Retire the signing key in use (it keeps verifying) and create a new one."""
-        from ntbase.certificates import signing
-        from ntbase.db import db
-
-        old = signing.active_key(create=False)
-        key = signing.rotate_key()
-        db.session.commit()
+        with unit_of_work():
+            old = signing.active_key(create=False)
+            key = signing.rotate_key()
         click.echo(f"new signing key {key.kid}" + (f"; {old.kid} retired" if old else ""))
 
     @keys.command("list")
     def list_command():
         """Show every public key and whether it still signs."""
-        from ntbase.certificates import signing
-
         for k in signing.public_keys_document()["keys"]:
             click.echo(f"{k['kid']}  created {k['created']}  " + (f"retired {k['retired']}" if k["retired"] else "active"))
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 
 DEMO_LEARNER = "learner@demo.ntbase"
 

@@ -7,8 +7,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import db, enum_column, now
-from ntbase.enums import LabeledEnum
+from ntbase.certificates.codes import display
+from ntbase.kernel.db import db, enum_column, now
+from ntbase.kernel.enums import LabeledEnum
+from ntbase.kernel.history import StateHistoryMixin
 
 
 class CertificateState(LabeledEnum):
@@ -79,10 +81,17 @@ class Certificate(db.Model):
 
     @property
     def display_code(self) -> str:
-        from ntbase.certificates.codes import display
-
         return display(self.code)
 
     @property
     def is_valid(self) -> bool:
         return self.state == CertificateState.VALID
+
+
+class CertificateEvent(StateHistoryMixin, db.Model):
+    """A certificate's history: issued, revoked (and why), replaced by a reissue."""
+
+    __tablename__ = "certificate_event"
+
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id"), index=True)
+

@@ -69,7 +69,7 @@ def _labels() -> dict[str, str]:
 
 
 def _category_title(value: str) -> str:
-    from ntbase.enums import Category
+    from ntbase.kernel.enums import Category
 
     try:
         return Category(value).title
@@ -79,7 +79,7 @@ def _category_title(value: str) -> str:
 
 def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     """The certificate document. ``lang`` is zh_CN (default) or en."""
-    from ntbase.templating import format_hours, public_base_url
+    from ntbase.kernel.formatting import format_hours, public_base_url
 
     base_url = public_base_url()
     # one face only: parsing a CJK collection is most of the rendering time (a bold face doubles it)

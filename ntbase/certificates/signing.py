@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import current_app
 
 from ntbase.certificates.models import SigningKey
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 
 
 def b64u(data: bytes) -> str:
@@ -88,9 +88,17 @@ def _private(kid: str) -> Ed25519PrivateKey:
     return key
 
 
-def sign(payload: dict) -> tuple[str, str, str]:
-    """Sign ``payload`` (the key id is added to it). Returns (payload_text, signature, kid)."""
-    key = active_key()
+class NoSigningKey(RuntimeError):
+    """No key on this server signs yet (``flask ntbase keys create``)."""
+
+
+def sign(payload: dict, *, create_key_if_none: bool = True) -> tuple[str, str, str]:
+    """Sign ``payload`` (the key id is added to it). Returns (payload_text, signature, kid).
+    A first key is created when none exists, unless ``create_key_if_none`` is False (reads
+    such as the published revocation list cannot write)."""
+    key = active_key(create=create_key_if_none)
+    if key is None:
+        raise NoSigningKey("no signing key on this server: run `flask ntbase keys create`")
     body = dict(payload, kid=key.kid)
     text = canonical_json(body)
     signature = b64u(_private(key.kid).sign(text.encode()))

@@ -15,62 +15,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ntbase.auth import learner_required
+from ntbase.bases.services import get_base_or_404
 from ntbase.certificates import services, signing
-from ntbase.certificates.forms import NameForm, ReissueForm, RevokeForm, VerifyForm
-from ntbase.db import DomainError, PermissionDenied, db
-from ntbase.extensions import limiter
-from ntbase.forms import attach_error
+from ntbase.certificates.forms import NameForm, ReissueForm, RevokeForm
+from ntbase.certificates.pdf import qr_svg, render_certificate_pdf
+from ntbase.kernel.auth import learner_required
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.formatting import public_base_url
+from ntbase.kernel.forms import submit
 
 bp = Blueprint("certificates", __name__)
 wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known")
 blueprints = [bp, wellknown]
 
 
-def verify_rate_limit() -> str:
-    return current_app.config.get("VERIFY_RATE_LIMIT") or "60 per minute"
-
-
-def _is_plain_visit() -> bool:
-    """Opening the empty form costs nothing; every look-up counts."""
-    return not any(request.args.get(k) for k in ("code", "c", "p", "s"))
-
-
-# One budget per client shared by the page and the API, so alternating does not help.
-verify_limit = limiter.shared_limit(verify_rate_limit, scope="verify", exempt_when=_is_plain_visit)
-verify_limit_api = limiter.shared_limit(verify_rate_limit, scope="verify")
-
-
 def _public_base_url() -> str:
-    from ntbase.templating import public_base_url
-
     return public_base_url()
-
-
-# ------------------------------------------------------------ public verification
-
-@bp.get("/verify")
-@verify_limit
-def verify():
-    form = VerifyForm(request.args)
-    result = None
-    signature = None
-    if request.args.get("p") or request.args.get("s"):
-        # arrived from a certificate's QR: check the signature it carries, then the status
-        signature = services.check_signature(services.decode_qr_payload(request.args.get("p", "")),
-                                             request.args.get("s"))
-        result = signature.status
-        if signature.signature == "genuine" and signature.payload:
-            form.code.data = signature.payload.get("code")
-    else:
-        raw = request.args.get("code") or request.args.get("c")
-        if raw:
-            form.code.data = raw
-            result = services.verify_code(raw)
-            if result.state == "malformed":
-                form.code.errors = [_("This is not a valid code. Check the code: 15 letters and digits.")]
-    status = 422 if form.code.errors else 200
-    return render_template("certificates/verify.html", form=form, result=result, signature=signature), status
 
 
 # ------------------------------------------------------------ learner pages
@@ -94,8 +55,6 @@ def _viewable(cert_id: int):
 @bp.get("/certificates/<int:cert_id>")
 @login_required
 def document(cert_id: int):
-    from ntbase.certificates.pdf import qr_svg
-
     cert = _viewable(cert_id)
     return render_template("certificates/document.html", cert=cert,
                            qr=qr_svg(services.qr_url(cert, _public_base_url()), scale=3),
@@ -105,8 +64,6 @@ def document(cert_id: int):
 @bp.get("/certificates/<int:cert_id>.pdf")
 @login_required
 def pdf(cert_id: int):
-    from ntbase.certificates.pdf import render_certificate_pdf
-
     cert = _viewable(cert_id)
     lang = request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"] else "zh_CN"
     data = render_certificate_pdf(cert, lang)
@@ -126,8 +83,6 @@ def _can_list_base(base_id: int) -> bool:
 @bp.get("/manage/bases/<int:base_id>/certificates")
 @login_required
 def base_list(base_id: int):
-    from ntbase.bases.services import get_base_or_404
-
     if not _can_list_base(base_id):
         abort(403)
     base = get_base_or_404(base_id)
@@ -161,18 +116,10 @@ def manage(cert_id: int):
 def revoke(cert_id: int):
     cert = _managed(cert_id)
     form = RevokeForm()
-    if form.validate_on_submit():
-        try:
-            services.revoke_certificate(cert, form.reason.data, current_user)
-        except PermissionDenied:
-            abort(403)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Certificate %(code)s has been revoked.", code=cert.display_code), "success")
-            return redirect(url_for("certificates.manage", cert_id=cert.id))
+    if form.validate_on_submit() and submit(form, lambda: services.revoke_certificate(cert, form.reason.data,
+                                                                                     current_user))[0]:
+        flash(_("Certificate %(code)s has been revoked.", code=cert.display_code), "success")
+        return redirect(url_for("certificates.manage", cert_id=cert.id))
     return _render_manage(cert, revoke_form=form, status=422)
 
 
@@ -181,19 +128,11 @@ def revoke(cert_id: int):
 def correct_name(cert_id: int):
     cert = _managed(cert_id)
     form = NameForm()
-    if form.validate_on_submit():
-        try:
-            services.correct_holder_name(cert, form.holder_name.data, current_user)
-        except PermissionDenied:
-            abort(403)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The name has been corrected and the certificate signed again; its code is unchanged."),
-                  "success")
-            return redirect(url_for("certificates.manage", cert_id=cert.id))
+    if form.validate_on_submit() and submit(form, lambda: services.correct_holder_name(
+            cert, form.holder_name.data, current_user))[0]:
+        flash(_("The name has been corrected and the certificate signed again; its code is unchanged."),
+              "success")
+        return redirect(url_for("certificates.manage", cert_id=cert.id))
     return _render_manage(cert, name_form=form, status=422)
 
 
@@ -205,13 +144,10 @@ def reissue(cert_id: int):
         abort(400)
     try:
         new = services.reissue_certificate(cert, current_user)
-    except PermissionDenied:
-        abort(403)
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("certificates.manage", cert_id=cert.id))
-    db.session.commit()
     flash(_("A new certificate %(new)s replaces %(old)s, which is now revoked.",
             new=new.display_code, old=cert.display_code), "success")
     return redirect(url_for("certificates.manage", cert_id=new.id))
@@ -229,8 +165,11 @@ def keys():
 
 @wellknown.get("/ntbase-revocations.json")
 def revocations():
-    doc = services.revocation_list()
-    db.session.commit()  # a first signing key may have been created
+    try:
+        doc = services.revocation_list()
+    except signing.NoSigningKey:
+        # nothing was ever signed here, so nothing can be revoked; the list comes with the first key
+        return jsonify(error="no_signing_key", message=_("No certificate has been issued here yet.")), 503
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = "public, max-age=60"
     resp.headers["Access-Control-Allow-Origin"] = "*"

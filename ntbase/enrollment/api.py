@@ -9,12 +9,12 @@ from flask_login import current_user, login_required
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.api import bp, document, json_error
-from ntbase.auth import learner_required
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment
+from ntbase.kernel.api import bp, document, json_error
+from ntbase.kernel.auth import learner_required
+from ntbase.kernel.db import db
 from ntbase.payments import services as payments
 from ntbase.payments.schemas import PaymentIntentOut, RefundOut
 
@@ -64,8 +64,6 @@ def enrollment_out(e: Enrollment, position: int | None = None) -> EnrollmentOut:
           tags=["enrollment"], errors={401: "Not logged in", 403: "Not a learner"})
 @learner_required
 def my_enrollments():
-    if services.sweep_expired(learner_id=current_user.id).expired_holds:
-        db.session.commit()
     rows = services.learner_enrollments(current_user.id)
     positions = services.waitlist_positions(rows)
     return EnrollmentListOut(items=[enrollment_out(e, positions.get(e.id)) for e in rows]).model_dump(mode="json")
@@ -85,14 +83,11 @@ def enroll(course_id: int):
         return json_error(400, _("The request body must be JSON."), "bad_request")
     course = db.session.get(Course, course_id) or abort(404)
     try:
+        # a refusal (DomainError) is answered by the unit of work: 409 duplicate, else 422
         e = services.enroll_learner(course, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        return json_error(409 if err.code == "duplicate" else 422, err.message, err.code)
-    except IntegrityError:
+    except IntegrityError:  # a second request raced the first past the check: the index caught it
         db.session.rollback()
         return json_error(409, services.duplicate_message(), "duplicate")
-    db.session.commit()
     return enrollment_out(e, services.waitlist_position(e)).model_dump(mode="json"), 201
 
 

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from ntbase.accounts.models import User
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 
 DEMO_LEARNER = "learner@demo.ntbase"
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from ntbase.accounts.models import User
 from ntbase.catalog.models import Course
-from ntbase.db import db, now
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db, now
 
 TZ = ZoneInfo("Asia/Shanghai")  # stored datetimes are naive China Standard Time
 # sessions worth a place in the learner's calendar

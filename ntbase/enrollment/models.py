@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import LabeledEnum
+from ntbase.kernel.db import TimestampMixin, db, enum_column
+from ntbase.kernel.enums import LabeledEnum
+from ntbase.kernel.history import StateHistoryMixin
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class EnrollmentState(LabeledEnum):
@@ -66,8 +72,8 @@ class Enrollment(TimestampMixin, db.Model):
     cancelled_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(sa.String(20), default="self")  # self / manual
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    # opaque token printed as the learner's check-in QR
-    checkin_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # opaque token printed as the learner's check-in QR, given to every enrollment
+    checkin_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True, default=new_checkin_token)
 
     course = relationship("Course")
     learner = relationship("User", foreign_keys=[learner_id])
@@ -105,17 +111,11 @@ class Enrollment(TimestampMixin, db.Model):
         return self.payments[-1] if self.payments else None
 
 
-class EnrollmentEvent(db.Model):
+class EnrollmentEvent(StateHistoryMixin, db.Model):
     """Every state change: who, when, from which state to which, and why."""
 
     __tablename__ = "enrollment_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(sa.String(32))
-    to_state: Mapped[str] = mapped_column(sa.String(32))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    at: Mapped[datetime] = mapped_column(default=now)
 
     enrollment: Mapped[Enrollment] = relationship(back_populates="events")

@@ -1,20 +1,17 @@
 """Enrollment: seats, holds, the waitlist, cancellation and refunds. Services flush only.
 
-Seats are counted in ``Course.seats_taken`` (held + confirmed + offered) and moved only by
-atomic conditional UPDATEs, never read-then-written in Python::
-
-    UPDATE course SET seats_taken = seats_taken + 1 WHERE id = :id AND seats_taken < capacity
-
-On PostgreSQL concurrent requests queue on the row lock and each re-checks the condition
-on the latest row, so the last seat goes to exactly one of them; the CHECK constraint
-``seats_taken <= capacity`` backs this up. A freed seat passes straight to the first
-learner on the waitlist (as a time-limited offer) or back to the pool.
+Seats are counted by the catalog's seat counter (``ntbase.catalog.seats``: atomic
+conditional UPDATEs of ``Course.seats_taken``). A freed seat passes straight to the first
+learner on the waitlist (as a time-limited offer) or back to the pool. Completion
+(``complete``) is the one way an enrollment is completed, whatever the course's mode; it
+publishes ``EnrollmentCompleted``, which issues the certificate and credits the hours.
 """
 from __future__ import annotations
 
 import logging
 import re
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,14 +20,15 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.util import identity_key
 
 from ntbase.accounts.models import User
-from ntbase.accounts.services import notify
+from ntbase.accounts.services import find_learner_by_id_number, notify, notify_many, parse_id_number
 from ntbase.bases.models import TrainingBase
+from ntbase.bases.services import join_list
+from ntbase.catalog import seats
+from ntbase.catalog import services as catalog
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import DomainError, db
-from ntbase.db import now as db_now
+from ntbase.enrollment.events import EnrollmentCompleted
 from ntbase.enrollment.models import LIVE_STATES, SEAT_STATES, Enrollment, EnrollmentState
 from ntbase.enrollment.states import (
     ALLOWED,
@@ -39,13 +37,19 @@ from ntbase.enrollment.states import (
     record,
     transition,
 )
-from ntbase.enums import CertificationStatus, Role
+from ntbase.kernel.db import db
+from ntbase.kernel.db import now as db_now
+from ntbase.kernel.enums import CertificationStatus, Role
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentIntent, PaymentState, Refund
 
 __all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
            "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
-           "on_course_cancelled", "on_payment_succeeded"]
+           "on_course_cancelled", "on_payment_succeeded", "complete", "manual_enroll", "staff_refund",
+           "retry_failed_refund", "failed_refunds", "learner_enrollments", "roster", "base_figures",
+           "live_enrollment", "get_enrollment", "waitlist_position", "waitlist_positions", "seat_holders"]
 
 log = logging.getLogger(__name__)
 S = EnrollmentState
@@ -61,41 +65,7 @@ def offer_minutes() -> int:
     return int(current_app.config.get("OFFER_MINUTES", 60 * 24))
 
 
-# --- the seat counter ----------------------------------------------------------------
-
-def take_seat(course_id: int) -> bool:
-    """One atomic conditional UPDATE; True when a seat was taken."""
-    result = db.session.execute(
-        sa.update(Course)
-        .where(Course.id == course_id, Course.seats_taken < Course.capacity)
-        .values(seats_taken=Course.seats_taken + 1)
-        .execution_options(synchronize_session=False)
-    )
-    _expire_seat_count(course_id)
-    return result.rowcount == 1
-
-
-def free_seats(course_id: int, n: int = 1) -> None:
-    if n <= 0:
-        return
-    result = db.session.execute(
-        sa.update(Course)
-        .where(Course.id == course_id, Course.seats_taken >= n)
-        .values(seats_taken=Course.seats_taken - n)
-        .execution_options(synchronize_session=False)
-    )
-    _expire_seat_count(course_id)
-    if result.rowcount != 1:  # pragma: no cover - would mean the counter had drifted
-        log.error("seat counter of course %s below %s while freeing seats", course_id, n)
-        raise DomainError(_("The seat count of this course is inconsistent; please contact support."))
-
-
-def _expire_seat_count(course_id: int) -> None:
-    """The UPDATE bypassed the ORM: make a loaded Course re-read its counter."""
-    course = db.session.identity_map.get(identity_key(Course, course_id))
-    if course is not None:
-        db.session.expire(course, ["seats_taken"])
-
+# --- seats -------------------------------------------------------------------------
 
 def seat_holders(course_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count(Enrollment.id)).where(
@@ -159,6 +129,11 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
     return ahead + 1
 
 
+def checkin_token(enrollment: Enrollment) -> str:
+    """The opaque token of the learner's check-in QR, given to every enrollment when created."""
+    return enrollment.checkin_token
+
+
 def get_enrollment(enrollment_id: int) -> Enrollment | None:
     return db.session.get(Enrollment, enrollment_id)
 
@@ -172,6 +147,13 @@ def learner_enrollments(learner_id: int) -> list[Enrollment]:
                  selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds))
         .order_by(Enrollment.id.desc())
     ).unique().all()
+
+
+def confirmed_enrollments_of(learner_id: int) -> list[Enrollment]:
+    """A learner's confirmed enrollments with course and base (check-in QR codes)."""
+    return db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.learner_id == learner_id, Enrollment.state == S.CONFIRMED)
+        .options(selectinload(Enrollment.course).selectinload(Course.base)).order_by(Enrollment.id.desc())).all()
 
 
 def waitlist_positions(enrollments: list[Enrollment]) -> dict[int, int]:
@@ -205,6 +187,55 @@ def _my_courses_link() -> str | None:
         return url_for("enrollment.my_courses")
     except RuntimeError:  # no request (CLI sweep): a relative path still works in the notice
         return "/me/courses"
+
+
+def has_enrollments(course_id: int) -> bool:
+    """Anyone ever enrolled (in any state), so changes to the course concern somebody."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(Enrollment.course_id == course_id))))
+
+
+def live_learner_ids(course_id: int) -> list[int]:
+    """Learners with a live enrollment (waiting, holding, confirmed or completed)."""
+    return db.session.scalars(sa.select(Enrollment.learner_id).where(
+        Enrollment.course_id == course_id, Enrollment.state.in_(LIVE_STATES)).distinct()).all()
+
+
+def notify_enrolled(course: Course, compose) -> int:
+    """Leave a notice for each learner enrolled in ``course``, in the learner's language
+    (their chosen locale, else the platform's), whatever language the staff member uses.
+    ``compose()`` returns (title, body) and runs once per language."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    ids = live_learner_ids(course.id)
+    by_locale: dict[str, list[int]] = defaultdict(list)
+    if ids:
+        for uid, loc in db.session.execute(sa.select(User.id, User.locale).where(User.id.in_(ids))):
+            by_locale[loc if loc in languages else default].append(uid)
+    sent = 0
+    for loc, users in sorted(by_locale.items()):
+        with force_locale(loc):
+            title, body = compose()
+            sent += notify_many(users, str(title), str(body), f"/courses/{course.id}")
+    return sent
+
+
+def tell_of_course_change(course: Course, fields: tuple[str, ...], reason: str) -> int:
+    """The base changed price, schedule, place or hours: learners who enrolled must be
+    given a reason, and each is told in their language."""
+    if not has_enrollments(course.id) and course.seats_taken == 0:
+        return 0
+    if not reason:
+        raise DomainError(_("Learners have enrolled: give a reason for changing the price, schedule or "
+                            "place, or for cutting the hours. Each of them will be notified."),
+                          field="change_reason")
+
+    def compose():
+        names = catalog.change_field_titles()
+        what = join_list(names[f] for f in ("price", "schedule", "location", "hours") if f in fields)
+        return (_("Course changed: %(title)s", title=course.title),
+                _("Changed: %(what)s. Reason: %(reason)s", what=what, reason=reason))
+
+    return notify_enrolled(course, compose)
 
 
 # --- enroll ---------------------------------------------------------------------------
@@ -255,7 +286,7 @@ def enroll_learner(course: Course, learner: User, actor: User | None = None, now
                             enrolled_by_id=actor.id if actor is not None and actor.id != learner.id else None,
                             checkin_token=secrets.token_urlsafe(24), created_at=now, updated_at=now)
     # nobody jumps the queue: while anyone waits, newcomers wait behind them
-    if _waitlist_length(course.id) == 0 and take_seat(course.id):
+    if _waitlist_length(course.id) == 0 and seats.take_seat(course.id):
         if course.price_fen == 0:
             enrollment.state, enrollment.confirmed_at = S.CONFIRMED, now
         elif source == "manual":
@@ -289,12 +320,19 @@ def _offer_deadline(course: Course, now: datetime) -> datetime:
 
 
 def _create_intent(enrollment: Enrollment, actor_id: int | None, now: datetime) -> PaymentIntent:
-    attempt = db.session.scalar(sa.select(sa.func.count(PaymentIntent.id))
-                                .where(PaymentIntent.enrollment_id == enrollment.id)) or 0
+    course = db.session.get(Course, enrollment.course_id)
+    attempt = payments.attempts_for(enrollment.id)
     return payments.create_payment(
         enrollment_id=enrollment.id, learner_id=enrollment.learner_id, amount_fen=enrollment.price_fen,
         idempotency_key=f"enrollment-{enrollment.id}-{attempt + 1}", expires_at=enrollment.hold_expires_at,
-        actor_id=actor_id, description=f"course {enrollment.course_id}", at=now)
+        actor_id=actor_id, description=f"{course.title} · {course.base.name}", return_path=_my_courses_link(),
+        at=now)
+
+
+def hold_lapsed(enrollment: Enrollment, now: datetime | None = None) -> bool:
+    """A held seat whose time ran out (the sweep frees it within a minute)."""
+    return bool(enrollment.state == S.HELD and enrollment.hold_expires_at
+                and enrollment.hold_expires_at < (now or db_now()))
 
 
 def start_payment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> PaymentIntent:
@@ -303,10 +341,7 @@ def start_payment(enrollment: Enrollment, actor_id: int | None, now: datetime | 
     if enrollment.state != S.HELD or (enrollment.hold_expires_at and enrollment.hold_expires_at < now):
         raise DomainError(_("This seat is no longer held for you. Enroll again to get a new seat."),
                           code="not_held")
-    pending = db.session.scalar(sa.select(PaymentIntent).where(
-        PaymentIntent.enrollment_id == enrollment.id, PaymentIntent.state == PaymentState.PENDING)
-        .order_by(PaymentIntent.id.desc()).limit(1))
-    return pending or _create_intent(enrollment, actor_id, now)
+    return payments.pending_intent(enrollment.id) or _create_intent(enrollment, actor_id, now)
 
 
 def accept_offer(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> Enrollment:
@@ -343,7 +378,7 @@ def on_payment_succeeded(intent: PaymentIntent, at: datetime) -> str:
               _my_courses_link())
         return "enrollment confirmed"
     if (enrollment.state == S.EXPIRED and course.status == CourseStatus.PUBLISHED
-            and live_enrollment(course.id, learner.id) is None and take_seat(course.id)):
+            and live_enrollment(course.id, learner.id) is None and seats.take_seat(course.id)):
         transition(enrollment, S.CONFIRMED, None, "late payment; a seat was still free", at, confirmed_at=at)
         _tell(learner, lambda: _("Enrollment confirmed: %(title)s", title=course.title),
               lambda: _("Your payment arrived after the hold expired, but a seat was still free."),
@@ -382,14 +417,14 @@ def release_seat(course: Course, now: datetime) -> Enrollment | None:
                                   when=n.offer_expires_at.strftime("%Y-%m-%d %H:%M")),
                   _my_courses_link())
             return nxt  # the seat passes straight on: the counter does not move
-    free_seats(course.id)
+    seats.free_seats(course.id)
     return None
 
 
 def offer_free_seats(course: Course, now: datetime) -> int:
     """Free seats while people wait (e.g. capacity was raised): offer them in order."""
     made = 0
-    while _waitlist_length(course.id) and take_seat(course.id):
+    while _waitlist_length(course.id) and seats.take_seat(course.id):
         if release_seat(course, now) is None:
             break  # release_seat gave the seat back: nobody could take it
         made += 1
@@ -492,9 +527,9 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
         .options(selectinload(Enrollment.payments), joinedload(Enrollment.learner))
         .order_by(Enrollment.id)
     ).unique().all()
-    seats = 0
+    held_seats = 0
     for enrollment in rows:
-        seats += 1 if enrollment.holds_seat else 0
+        held_seats += 1 if enrollment.holds_seat else 0
         transition(enrollment, S.CANCELLED, actor_id, "course cancelled by the base", now, cancelled_at=now)
         refunded = 0
         for intent in enrollment.payments:  # loaded above; the same objects the refunds update
@@ -511,7 +546,7 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
                   _("Reason: %(reason)s", reason=course.cancelled_reason) if course.cancelled_reason else "",
               ) if x),
               _my_courses_link())
-    free_seats(course.id, seats)
+    seats.free_seats(course.id, held_seats)
     return len(rows)
 
 
@@ -540,7 +575,7 @@ def staff_refund(enrollment: Enrollment, amount_fen: int, reason: str, *, key: s
     if not re.fullmatch(r"[0-9a-f]{16,40}", key or ""):
         raise DomainError(_("This form has expired. Please reload the page and try again."), code="bad_key")
     prefix = f"staff-{enrollment.id}-{key}-"
-    done = db.session.scalars(sa.select(Refund).where(Refund.idempotency_key.like(prefix + "%"))).all()
+    done = payments.refunds_with_key_prefix(prefix)
     if done:
         if sum(r.amount_fen for r in done) != amount_fen:
             raise DomainError(_("This form was already used for a different refund. Please reload the page."),
@@ -590,8 +625,6 @@ def roster(course_id: int) -> list[Enrollment]:
 
 def manual_enroll(course: Course, id_number: str, staff: User, now: datetime | None = None) -> Enrollment:
     """Enroll the learner with this ID number (never searched partially, never put in a URL)."""
-    from ntbase.accounts.services import find_learner_by_id_number, parse_id_number
-
     id_number = parse_id_number(id_number, field="id_number")
     learner = find_learner_by_id_number(id_number)
     if learner is None:
@@ -628,13 +661,46 @@ def base_figures(base_id: int) -> list[CourseFigures]:
                 sa.select(Enrollment.course_id, Enrollment.state, sa.func.count(Enrollment.id))
                 .where(Enrollment.course_id.in_(ids)).group_by(Enrollment.course_id, Enrollment.state)):
             counts[cid][state.value] = n
+        money_in = payments.paid_sums()
         for cid, paid, refunded in db.session.execute(
-                sa.select(Enrollment.course_id, sa.func.sum(PaymentIntent.amount_fen),
-                          sa.func.sum(PaymentIntent.refunded_fen))
-                .join(PaymentIntent, PaymentIntent.enrollment_id == Enrollment.id)
-                .where(Enrollment.course_id.in_(ids),
-                       PaymentIntent.state.in_([PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED,
-                                                PaymentState.REFUNDED]))
+                sa.select(Enrollment.course_id, sa.func.sum(money_in.c.paid_fen), sa.func.sum(money_in.c.refunded_fen))
+                .join(money_in, money_in.c.enrollment_id == Enrollment.id)
+                .where(Enrollment.course_id.in_(ids))
                 .group_by(Enrollment.course_id)):
             money[cid] = (int(paid or 0), int(refunded or 0))
     return [CourseFigures(c, counts[c.id], *money.get(c.id, (0, 0))) for c in courses]
+
+
+def failed_refunds(base_id: int) -> list[Refund]:
+    """Refunds the provider refused for the base's courses: money still owed to learners."""
+    enrollment_ids = (sa.select(Enrollment.id).join(Course, Course.id == Enrollment.course_id)
+                      .where(Course.base_id == base_id))
+    return payments.failed_refunds(enrollment_ids, options=(
+        joinedload(Refund.payment).joinedload(PaymentIntent.enrollment)
+        .joinedload(Enrollment.learner).joinedload(User.profile),
+        joinedload(Refund.payment).joinedload(PaymentIntent.enrollment).joinedload(Enrollment.course)))
+
+
+# --- completion -----------------------------------------------------------------------------
+
+def complete(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
+             reason: str = "course completed") -> Enrollment:
+    """confirmed → completed, once. The caller (attendance for in-person courses, learning
+    for online ones) has checked the course's completion rule. The seat is given back
+    (a completed enrollment no longer holds one) and ``EnrollmentCompleted`` is published:
+    the certificate is issued and the hours credited in the same unit of work.
+
+    A compare-and-set: of two requests completing at once (two staff, two heartbeats) one
+    completes and the other gets "already completed".
+    """
+    at = now or db_now()
+    if enrollment.state == S.COMPLETED:
+        raise DomainError(_("This learner has already completed the course."), code="already_completed")
+    try:
+        transition(enrollment, S.COMPLETED, actor_id, reason, at, completed_at=at)
+    except ConcurrentChange as exc:
+        raise DomainError(_("This learner has already completed the course."), code="already_completed") from exc
+    seats.free_seats(enrollment.course_id)
+    publish(EnrollmentCompleted(enrollment.id, enrollment.learner_id, enrollment.course_id, actor_id, at))
+    return enrollment
+

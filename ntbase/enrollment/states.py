@@ -15,8 +15,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from ntbase.db import DomainError, compare_and_set, db, now
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.history import StateMachine
 
 S = EnrollmentState
 
@@ -48,27 +49,17 @@ class ConcurrentChange(DomainError):
                            "Please reload the page."), code="conflict")
 
 
-def can_transition(frm: EnrollmentState | None, to: EnrollmentState) -> bool:
-    return to in ALLOWED.get(frm, frozenset())
+MACHINE = StateMachine(history=EnrollmentEvent, owner_key="enrollment_id", allowed=ALLOWED,
+                       illegal=IllegalTransition, concurrent=ConcurrentChange)
+can_transition = MACHINE.can
 
 
 def record(enrollment: Enrollment, frm: EnrollmentState | None, to: EnrollmentState,
            actor_id: int | None, reason: str, at: datetime) -> EnrollmentEvent:
-    event = EnrollmentEvent(enrollment_id=enrollment.id, from_state=frm.value if frm else None,
-                            to_state=to.value, actor_id=actor_id, reason=reason[:300], at=at)
-    db.session.add(event)
-    return event
+    return MACHINE.record(enrollment, frm, to, actor_id, reason, at)
 
 
 def transition(enrollment: Enrollment, to: EnrollmentState, actor_id: int | None, reason: str,
                at: datetime | None = None, **values) -> Enrollment:
     """Move ``enrollment`` to ``to`` (plus column ``values``), or raise and change nothing."""
-    frm = enrollment.state
-    if not can_transition(frm, to):
-        raise IllegalTransition(frm, to)
-    at = at or now()
-    values["updated_at"] = at
-    if not compare_and_set(enrollment, frm, to, **values):
-        raise ConcurrentChange()
-    record(enrollment, frm, to, actor_id, reason, at)
-    return enrollment
+    return MACHINE.transition(enrollment, to, actor_id, reason, at, **values)

@@ -12,10 +12,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.auth import base_manager_required, learner_required, require_base_manager
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment import export, ics, services
 from ntbase.enrollment.forms import (
     ActionForm,
@@ -25,7 +23,10 @@ from ntbase.enrollment.forms import (
     StaffRefundForm,
 )
 from ntbase.enrollment.models import Enrollment, EnrollmentState
-from ntbase.forms import attach_error
+from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.forms import act, attach_error
 from ntbase.payments import services as payments
 from ntbase.payments.models import Refund, RefundState
 
@@ -84,7 +85,6 @@ def enroll(course_id: int):
             db.session.rollback()
             return _already_enrolled()
         else:
-            db.session.commit()
             return _after_enroll(enrollment)
     if problem is None:
         try:
@@ -101,9 +101,6 @@ def enroll(course_id: int):
 @bp.get("/me/courses")
 @learner_required
 def my_courses():
-    swept = services.sweep_expired(learner_id=current_user.id)
-    if swept.expired_holds or swept.expired_offers:
-        db.session.commit()
     rows = services.learner_enrollments(current_user.id)
     at = now()
     return render_template("enrollment/my_courses.html", rows=rows, at=at,
@@ -118,12 +115,12 @@ def my_courses():
 @learner_required
 def checkout(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
-    if services.sweep_expired(learner_id=current_user.id).expired_holds:
-        db.session.commit()
+    if request.method == "POST":
+        services.sweep_expired(learner_id=current_user.id)  # a lapsed hold cannot be paid for
     if enrollment.state in (S.CONFIRMED, S.COMPLETED):
         flash(_("This enrollment is already paid and confirmed."), "info")  # back button, second click
         return redirect(url_for("enrollment.my_courses"))
-    if enrollment.state != S.HELD:
+    if enrollment.state != S.HELD or services.hold_lapsed(enrollment):
         flash(_("This seat is no longer held for you. Enroll again to get a new seat."), "error")
         return redirect(url_for("enrollment.my_courses"))
     last = enrollment.last_payment
@@ -145,7 +142,6 @@ def checkout(enrollment_id: int):
             db.session.rollback()
             return redirect(url_for("enrollment.checkout", enrollment_id=enrollment_id))
         else:
-            db.session.commit()
             return redirect(payments.checkout_url(intent))
     return render_template("enrollment/checkout.html", enrollment=enrollment, course=enrollment.course,
                            form=form), (422 if form.errors else 200)
@@ -158,13 +154,7 @@ def accept(enrollment_id: int):
     if ActionForm().validate_on_submit():
         if enrollment.state in (S.HELD, S.CONFIRMED):
             return _after_enroll(enrollment)  # a second click: already accepted
-        try:
-            services.accept_offer(enrollment, current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if act(lambda: services.accept_offer(enrollment, current_user.id), ""):
             return _after_enroll(enrollment)
     return redirect(url_for("enrollment.my_courses"))
 
@@ -174,6 +164,7 @@ def accept(enrollment_id: int):
 def cancel(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
     if ActionForm().validate_on_submit():
+        services.sweep_expired(learner_id=current_user.id)  # a hold that ran out is expired, not cancelled
         if enrollment.state in (S.CANCELLED, S.EXPIRED):  # a second click, or the hold ran out meanwhile
             flash(_("This enrollment is already cancelled.") if enrollment.state == S.CANCELLED
                   else _("This enrollment has already expired: there is nothing to cancel."), "info")
@@ -184,7 +175,6 @@ def cancel(enrollment_id: int):
             db.session.rollback()
             flash(err.message, "error")
         else:
-            db.session.commit()
             if terms.refund_fen:
                 flash(_("Enrollment cancelled. %(amount)s is being refunded to your original payment method.",
                         amount=payments.yuan(terms.refund_fen)), "success")
@@ -234,9 +224,6 @@ def _render_roster(course: Course, form: ManualEnrollForm, status: int = 200):
 @login_required
 def roster(course_id: int):
     course = _managed_course(course_id)
-    swept = services.sweep_expired(course_id=course.id)
-    if swept.expired_holds or swept.expired_offers or swept.offers_made:
-        db.session.commit()
     return _render_roster(course, ManualEnrollForm())
 
 
@@ -255,7 +242,6 @@ def manual_enroll(course_id: int):
             db.session.rollback()
             form.id_number.errors = [_("This learner is already enrolled in this course.")]
         else:
-            db.session.commit()
             profile = enrollment.learner.profile
             flash(_("%(name)s (%(id)s): %(state)s.", name=profile.real_name, id=profile.id_number_masked,
                     state=enrollment.state.title), "success")
@@ -287,7 +273,7 @@ def roster_export(course_id: int, fmt: str):
 def figures(base_id: int):
     base = db.session.get(TrainingBase, base_id) or abort(404)
     return render_template("enrollment/figures.html", base=base, rows=services.base_figures(base_id),
-                           failed=payments.failed_refunds(base_id=base_id), form=ActionForm())
+                           failed=services.failed_refunds(base_id), form=ActionForm())
 
 
 def _managed_enrollment(enrollment_id: int) -> Enrollment:
@@ -316,8 +302,6 @@ def staff_refund(enrollment_id: int):
         except IntegrityError:
             db.session.rollback()  # the same form sent twice at the same moment: the other one refunds
             done = 0
-        else:
-            db.session.commit()
         if not form.errors:
             if done:
                 flash(_("%(amount)s refunded to %(name)s.", amount=payments.yuan(done),
@@ -343,7 +327,6 @@ def retry_refund(refund_id: int):
             db.session.rollback()
             flash(err.message, "info" if err.code == "not_failed" else "error")
         else:
-            db.session.commit()
             if refund.state == RefundState.FAILED:
                 flash(_("The provider refused the refund again. Check the learner's account and try later."), "error")
             else:

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
-from ntbase.api import bp, document, json_error
 from ntbase.hours import engine
 from ntbase.hours.policy import load_rules
 from ntbase.hours.schemas import (
@@ -22,6 +21,7 @@ from ntbase.hours.schemas import (
     to_activity,
     to_exemption,
 )
+from ntbase.kernel.api import bp, document, json_error
 
 
 def reply_language() -> str:

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import click
 
+from ntbase.hours.policy import ensure_default_policies
+from ntbase.hours.services import assess_learner_year
+from ntbase.kernel.uow import unit_of_work
+
 
 def register(group):
     @group.command("hours-policies")
     def hours_policies():
         """Insert the seed policies (2011: 72 h; 2021: 90/24) and round 5 → 2021 if missing."""
-        from ntbase.db import db
-        from ntbase.hours.policy import ensure_default_policies
-
-        ensure_default_policies()
-        db.session.commit()
+        with unit_of_work():
+            ensure_default_policies()
         click.echo("hours policies ensured")
 
     @group.command("hours-assess")
@@ -21,8 +22,6 @@ def register(group):
     @click.option("--lang", default="zh", type=click.Choice(["zh", "en"]))
     def hours_assess(learner_id, year, lang):
         """Print one learner's assessment of YEAR (accepted entries), with the reasons."""
-        from ntbase.hours.services import assess_learner_year
-
         a = assess_learner_year(learner_id, year)
         data = a.as_contract(lang)
         click.echo(f"{year}: counted {data['counted_total']} / {data['required_total']}, "

@@ -8,11 +8,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ntbase.accounts.models import AppointmentPeriod, User
-from ntbase.db import db, now
 from ntbase.hours.evidence import store_evidence
 from ntbase.hours.models import EntryState, LedgerEntry
 from ntbase.hours.policy import ensure_default_policies
 from ntbase.hours.services import overlapping_entries
+from ntbase.kernel.db import db, now
 
 # the smallest valid PDF: enough for the evidence check and a viewer
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

@@ -7,8 +7,9 @@ import os
 
 from flask_babel import gettext as _
 
-from ntbase.db import DomainError, db
 from ntbase.hours.models import Evidence
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 _SIGNATURES = [

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ntbase.db import db, now
 from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.kernel.db import db, now
 
 
 def record_course_completion(enrollment, certificate=None) -> LedgerEntry:
@@ -30,3 +30,22 @@ def record_course_completion(enrollment, certificate=None) -> LedgerEntry:
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def withdraw_certificate_hours(certificate_id: int, actor_id: int | None, reason: str, at) -> int:
+    """The certificate behind these entries was revoked: they show as rejected, with the
+    reason, and stop counting. Returns the number of entries withdrawn."""
+    entries = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.certificate_id == certificate_id, LedgerEntry.state == EntryState.ACCEPTED)).all()
+    for entry in entries:
+        entry.state = EntryState.REJECTED
+        entry.reviewed_by_id, entry.reviewed_at = actor_id, at
+        entry.review_reason = reason
+    db.session.flush()
+    return len(entries)
+
+
+def repoint_certificate(old_id: int, new_id: int) -> None:
+    """A reissued certificate replaces ``old_id``: the entries point at the one in force."""
+    db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.certificate_id == old_id)
+                       .values(certificate_id=new_id).execution_options(synchronize_session=False))

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import LabeledEnum
+from ntbase.kernel.db import TimestampMixin, db, enum_column, now
+from ntbase.kernel.enums import LabeledEnum
 
 
 class EntryState(LabeledEnum):

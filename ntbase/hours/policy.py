@@ -12,9 +12,10 @@ from fractions import Fraction
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ntbase.db import DomainError, db, now
 from ntbase.hours.engine import PolicyRule, select_policy
 from ntbase.hours.models import Policy, PolicyChange, RoundYear
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 
 # RULES §2: Art. 16 (2011 measures) and notice §1 (2021 notice, after 人社部令第25号)
 DEFAULT_POLICIES = [
@@ -80,7 +81,7 @@ def ensure_default_policies() -> None:
 def load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
     """Every policy row and the round table. Read far more than written, so kept per process
     until a committed write to ``policy`` or ``round_year`` bumps the cache version."""
-    from ntbase.cache import memo
+    from ntbase.kernel.cache import memo
 
     return memo("policy", "rules", _load_rules)
 

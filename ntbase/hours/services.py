@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
-from ntbase.db import DomainError, db, now
 from ntbase.hours import engine
 from ntbase.hours.engine import Activity, Assessment, Exemption, Period, PeriodAssessment
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 
 # what a learner may record (course completions enter by themselves; adjustments are the office's)
 EXTERNAL_KINDS = ("conference", "training_class", "talent_base_training", "online_course",
@@ -546,7 +547,7 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
     if at is None:
         # the same few courses suit every learner with the same kind of gap: kept per process
         # until a catalog write (cache namespace "catalog"), keyed by the hour
-        from ntbase.cache import memo
+        from ntbase.kernel.cache import memo
 
         hour = now().replace(minute=0, second=0, microsecond=0)
         ids = memo("catalog", f"suggest:{want}:{limit}:{hour.isoformat()}",
@@ -562,7 +563,7 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
 def _suggest_query(want: str, limit: int, at: datetime) -> list:
     from ntbase.bases.models import TrainingBase
     from ntbase.catalog.models import Course, CourseStatus
-    from ntbase.enums import Category, CertificationStatus
+    from ntbase.kernel.enums import Category, CertificationStatus
 
     q = (sa.select(Course).join(TrainingBase, TrainingBase.id == Course.base_id)
          .where(Course.status == CourseStatus.PUBLISHED, TrainingBase.status == CertificationStatus.CERTIFIED,

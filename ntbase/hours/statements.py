@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 
 from ntbase.accounts.models import User
 from ntbase.certificates import codes, signing
-from ntbase.db import DomainError, db, now
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR
 from ntbase.hours.services import assess_learner_year, entry_activity
-from ntbase.security import mask_name  # the platform's one masking: 张晓明 → 张**
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.security import mask_name  # the platform's one masking: 张晓明 → 张**
 
 KIND_ZH = {"course": "NTBase 课程", "conference": "学术会议", "training_class": "培训班、进修班、学术讲座",
            "talent_base_training": "市高层次人才培训基地培训", "online_course": "网络课程",

@@ -21,10 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
-from ntbase.auth import learner_required, office_required
 from ntbase.certificates import codes
-from ntbase.db import DomainError, db, now
-from ntbase.forms import act, attach_error, submit
 from ntbase.hours import engine, policy, services, statements
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES, can_download, store_evidence
 from ntbase.hours.forms import (
@@ -39,6 +36,12 @@ from ntbase.hours.forms import (
     StatementForm,
 )
 from ntbase.hours.models import EntryState, Evidence, Policy, Statement
+from ntbase.kernel import audit
+from ntbase.kernel.auth import learner_required, office_required
+from ntbase.kernel.forms import safe_local_path
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.forms import act, submit
 
 bp = Blueprint("hours", __name__)
 
@@ -109,21 +112,15 @@ def _upload() -> Evidence | None:
     return store_evidence(current_user.id, f.filename, data)
 
 
-def _audit(action: str, subject_user_id: int, object_type: str, object_id: int) -> None:
+def _audit_view(subject_user_id: int, object_type: str, object_id: int) -> None:
     """DESIGN: every view of a person's record by someone else writes an audit row the
-    person can see (ntbase.office.audit)."""
-    from ntbase.office import audit
-
-    audit.record(action, current_user, subject_user_id=subject_user_id, object_type=object_type,
-                 object_id=object_id)
+    person can see (``ntbase.kernel.audit``)."""
+    audit.record_view("person.view", current_user, subject_user_id=subject_user_id, object_type=object_type,
+                      object_id=object_id)
 
 
 def _verify_url(st: Statement) -> str:
-    if "certificates.verify" in current_app.view_functions:
-        return url_for("certificates.verify", code=codes.display(st.code), _external=True)
-    from ntbase.templating import public_base_url
-
-    return public_base_url() + "/verify"
+    return url_for("verification.verify", code=codes.display(st.code), _external=True)
 
 
 # ------------------------------------------------------------------ learner
@@ -192,17 +189,10 @@ def withdraw_exemption(event_id: int):
 @learner_required
 def periods():
     form = PeriodForm()
-    if form.validate_on_submit():
-        try:
-            services.record_appointment_period(current_user.id, form.start_year.data, form.end_year.data,
-                                               current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Your appointment period has been recorded."), "success")
-            return redirect(url_for("hours.dashboard") + "#period")
+    if form.validate_on_submit() and submit(form, lambda: services.record_appointment_period(
+            current_user.id, form.start_year.data, form.end_year.data, current_user.id))[0]:
+        flash(_("Your appointment period has been recorded."), "success")
+        return redirect(url_for("hours.dashboard") + "#period")
     rows = db.session.scalars(sa.select(AppointmentPeriod).where(AppointmentPeriod.learner_id == current_user.id)
                               .order_by(AppointmentPeriod.start_year.desc())).all()
     return render_template("hours/periods.html", form=form, periods=rows), (422 if form.errors else 200)
@@ -214,9 +204,7 @@ def delete_period(period_id: int):
     try:
         services.delete_appointment_period(period_id, current_user.id)
     except DomainError:
-        db.session.rollback()
         abort(404)
-    db.session.commit()
     flash(_("The appointment period has been deleted."), "success")
     return redirect(url_for("hours.periods"))
 
@@ -230,7 +218,6 @@ def issue_statement():
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("hours.dashboard"))
-    db.session.commit()
     flash(_("Your hours statement has been issued."), "success")
     return redirect(url_for("hours.statement", statement_id=st.id))
 
@@ -250,8 +237,7 @@ def statement(statement_id: int):
         return current_app.login_manager.unauthorized()
     st = _statement_or_403(statement_id)
     if st.learner_id != current_user.id:
-        _audit("person.view", st.learner_id, "statement", st.id)
-        db.session.commit()
+        _audit_view(st.learner_id, "statement", st.id)
     return render_template("hours/statement.html", st=st, data=statements.statement_data(st),
                            authentic=statements.is_authentic(st), verify_url=_verify_url(st))
 
@@ -262,8 +248,7 @@ def statement_pdf(statement_id: int):
         return current_app.login_manager.unauthorized()
     st = _statement_or_403(statement_id)
     if st.learner_id != current_user.id:
-        _audit("person.view", st.learner_id, "statement", st.id)
-        db.session.commit()
+        _audit_view(st.learner_id, "statement", st.id)
     pdf = statements.render_pdf(st, _verify_url(st))
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="statement-{st.year}-{st.code}.pdf"',
@@ -280,8 +265,7 @@ def evidence(evidence_id: int):
     if not can_download(ev, current_user):
         abort(403)
     if ev.owner_id != current_user.id:
-        _audit("person.view", ev.owner_id, "evidence", ev.id)
-        db.session.commit()
+        _audit_view(ev.owner_id, "evidence", ev.id)
     return Response(ev.data, mimetype=ev.content_type, headers={
         "Content-Disposition": f'attachment; filename="evidence-{ev.id}{ev.filename[ev.filename.rfind("."):]}"',
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
@@ -312,17 +296,12 @@ def review_entry(entry_id: int):
     if not form.validate_on_submit():
         abort(400)
     accept = _decision()
-    try:
+    def review():
         entry = services.review_entry(entry_id, accept, form.reason.data, current_user.id)
-        _audit("person.entry_review", entry.learner_id, "ledger_entry", entry.id)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            abort(404)
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Accepted.") if accept else _("Rejected."), "success")
+        audit.record("person.entry_review", current_user, subject_user_id=entry.learner_id,
+                     object_type="ledger_entry", object_id=entry.id)
+
+    act(review, _("Accepted.") if accept else _("Rejected."))
     return redirect(_back(url_for("hours.pending")))
 
 
@@ -333,23 +312,16 @@ def review_exemption(event_id: int):
     if not form.validate_on_submit():
         abort(400)
     accept = _decision()
-    try:
+    def review():
         event = services.review_exemption(event_id, accept, form.reason.data, current_user.id)
-        _audit("person.entry_review", event.learner_id, "exemption_event", event.id)
-    except DomainError as err:
-        db.session.rollback()
-        if err.code == "not_found":
-            abort(404)
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Accepted.") if accept else _("Rejected."), "success")
+        audit.record("person.entry_review", current_user, subject_user_id=event.learner_id,
+                     object_type="exemption_event", object_id=event.id)
+
+    act(review, _("Accepted.") if accept else _("Rejected."))
     return redirect(_back(url_for("hours.pending")))
 
 
 def _back(default: str) -> str:
-    from ntbase.forms import safe_local_path
-
     return safe_local_path(request.form.get("next"), default)
 
 
@@ -365,20 +337,11 @@ def _learner_or_404(learner_id: int) -> User:
 def learner_ledger(learner_id: int):
     learner = _learner_or_404(learner_id)
     form = AdjustmentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_adjustment(learner.id, form.year.data, form.hours.data, form.category.data,
-                                    form.reason.data, current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The adjustment has been recorded."), "success")
-            return redirect(url_for("hours.learner_ledger", learner_id=learner.id))
-    # audit first: committing after loading would expire (and reload) every entry shown
-    _audit("person.view", learner.id, "user", learner.id)
-    db.session.commit()
+    if form.validate_on_submit() and submit(form, lambda: services.add_adjustment(
+            learner.id, form.year.data, form.hours.data, form.category.data, form.reason.data, current_user.id))[0]:
+        flash(_("The adjustment has been recorded."), "success")
+        return redirect(url_for("hours.learner_ledger", learner_id=learner.id))
+    _audit_view(learner.id, "user", learner.id)
     overview = services.learner_overview(learner.id)
     return render_template("hours/learner.html", learner=learner, overview=overview, form=form,
                            review_form=ReviewForm(), pending=EntryState.PENDING,
@@ -406,22 +369,15 @@ def edit_policy(policy_id: int | None = None):
     form = PolicyForm(obj=row) if row is not None and request.method == "GET" else PolicyForm()
     if row is not None and request.method == "GET":
         form.reason.data = ""
-    if form.validate_on_submit():
-        try:
-            policy.save_policy(
-                policy_id=policy_id, effective_year=services.parse_int(
-                    form.effective_year.data, "effective_year", minimum=policy.FIRST_YEAR, maximum=policy.LAST_YEAR),
-                required_total=form.required_total.data, required_public=form.required_public.data,
-                public_cap_share=form.public_cap_share.data, self_study_cap_share=form.self_study_cap_share.data,
-                exemptions_cover_public=form.exemptions_cover_public.data, source=form.source.data,
-                reason=form.reason.data, actor_id=current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            attach_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("The policy has been saved."), "success")
-            return redirect(url_for("hours.policies"))
+    if form.validate_on_submit() and submit(form, lambda: policy.save_policy(
+            policy_id=policy_id, effective_year=services.parse_int(
+                form.effective_year.data, "effective_year", minimum=policy.FIRST_YEAR, maximum=policy.LAST_YEAR),
+            required_total=form.required_total.data, required_public=form.required_public.data,
+            public_cap_share=form.public_cap_share.data, self_study_cap_share=form.self_study_cap_share.data,
+            exemptions_cover_public=form.exemptions_cover_public.data, source=form.source.data,
+            reason=form.reason.data, actor_id=current_user.id))[0]:
+        flash(_("The policy has been saved."), "success")
+        return redirect(url_for("hours.policies"))
     return render_template("hours/policy_form.html", form=form, row=row), (422 if form.errors else 200)
 
 
@@ -430,17 +386,10 @@ def edit_policy(policy_id: int | None = None):
 def save_round():
     form = RoundForm()
     if form.validate_on_submit():
-        try:
-            policy.set_round_year(services.parse_int(form.round.data, "round", minimum=1, maximum=100),
-                                  services.parse_int(form.year.data, "year", minimum=policy.FIRST_YEAR,
-                                                     maximum=policy.LAST_YEAR),
-                                  form.reason.data, current_user.id)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The round table has been saved."), "success")
+        act(lambda: policy.set_round_year(
+            services.parse_int(form.round.data, "round", minimum=1, maximum=100),
+            services.parse_int(form.year.data, "year", minimum=policy.FIRST_YEAR, maximum=policy.LAST_YEAR),
+            form.reason.data, current_user.id), _("The round table has been saved."))
     else:
         flash(_("Fill in the round, the year and the reason."), "error")
     return redirect(url_for("hours.policies") + "#rounds")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 
-from ntbase.extensions import db
+from ntbase.kernel.extensions import db
 
 bp = Blueprint("main", __name__)
 
@@ -37,6 +37,6 @@ def set_language(code: str):
 
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    from ntbase.forms import safe_local_path
+    from ntbase.kernel.forms import safe_local_path
 
     return redirect(safe_local_path(request.args.get("next"), url_for("main.home")))

@@ -13,10 +13,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from ntbase.api import bp, document, json_error, parse_body
-from ntbase.db import DomainError, db
-from ntbase.extensions import limiter
-from ntbase.office import audit, bulk, person, services
+from ntbase.kernel import audit
+from ntbase.kernel.api import bp, document, json_error, parse_body
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.extensions import limiter
+from ntbase.office import bulk, person, services
 
 MAX_API_CODES = 10_000
 
@@ -112,9 +113,8 @@ def api_verify_bulk():
         return json_error(422, _("At most %(n)s codes per request.", n=MAX_API_CODES), "validation_error")
     results = bulk.check_items(items)
     token = g.api_token
-    audit.record("api.verify_bulk", token.owner, object_type="api_token", object_id=token.id,
+    audit.record_view("api.verify_bulk", token.owner, object_type="api_token", object_id=token.id,
                  detail=f"{len(items)} codes", label=audit.api_label(token))
-    db.session.commit()
     return {"count": len(results), "results": [
         {k: r[k] for k in ("code", "result", "kind", "holder", "course", "base", "category", "hours", "year",
                            "note")} for r in results]}
@@ -161,7 +161,7 @@ class PersonAssessmentOut(BaseModel):
 @office_token_required("person:read")
 def api_person_assessment():
     from ntbase.hours import services as hours
-    from ntbase.security import mask_name
+    from ntbase.kernel.security import mask_name
 
     body, err = parse_body(PersonAssessmentIn)
     if err:
@@ -174,18 +174,16 @@ def api_person_assessment():
         return json_error(422, exc.message, "validation_error", [{"field": "id_number", "message": exc.message}])
     learner = person.find_learner_by_id_number(id_number)
     if learner is None:
-        audit.record("person.lookup_miss", token.owner, object_type="api_token", object_id=token.id,
+        audit.record_view("person.lookup_miss", token.owner, object_type="api_token", object_id=token.id,
                      detail=person.mask_id_number(id_number), label=label)
-        db.session.commit()
         return json_error(404, _("No learner is registered with this ID number."), "not_found")
     lang = "en" if str(getattr(g, "locale", "zh")).startswith("en") else "zh"
     overview = hours.learner_overview(learner.id)
     years = [yv.assessment for yv in overview.years if body.year is None or yv.year == body.year]
     if body.year is not None and not years:
         years = [hours.assess_learner_year(learner.id, body.year)]
-    audit.record("api.person_assessment", token.owner, subject_user_id=learner.id, object_type="api_token",
+    audit.record_view("api.person_assessment", token.owner, subject_user_id=learner.id, object_type="api_token",
                  object_id=token.id, detail=f"user {learner.id}, year {body.year or 'all'}", label=label)
-    db.session.commit()
     out = []
     for a in years:
         c = a.as_contract(lang)

@@ -4,7 +4,7 @@ Reading: CSV (UTF-8 or GB18030, as Chinese Excel writes it) or XLSX through open
 ``data_only=True`` — formulas are never evaluated, only cached values are read. At most
 ``MAX_ROWS`` rows: counting stops at the first row over the limit.
 
-Checking: one ``UNION ALL`` query per ``LOOKUP_CHUNK`` codes over certificates and
+Checking: one ``UNION ALL`` query per ``lookup.CHUNK`` codes over certificates and
 statements, so 10,000 rows cost 10 statements. Optional holder name / ID number columns
 are cross-checked (the ID by its keyed hash, never stored in clear).
 
@@ -33,21 +33,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.accounts.models import LearnerProfile
 from ntbase.certificates import codes
-from ntbase.certificates.models import Certificate, CertificateState
-from ntbase.db import DomainError, db, now
-from ntbase.enums import Category, LabeledEnum
-from ntbase.hours.models import Statement
-from ntbase.office import audit
+from ntbase.kernel import audit
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Category, LabeledEnum
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.security import decrypt_pii, encrypt_pii, id_hash, mask_id_number, redact_ids
 from ntbase.office.models import BulkChunk, BulkJob
-from ntbase.security import decrypt_pii, encrypt_pii, id_hash, mask_id_number
+from ntbase.verification import lookup
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNPACKED = 200 * 1024 * 1024  # a 20 MB workbook that unpacks to more is a zip bomb
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
-LOOKUP_CHUNK = 1000       # codes per SQL statement
 STEP_ROWS = 5000          # rows per progress step (one HTTP request)
 JOB_TTL = timedelta(days=1)
 
@@ -70,7 +68,6 @@ class Result(LabeledEnum):
 # ---------------------------------------------------------------- escaping
 # OWASP's list, plus the full-width forms East Asian Excel may also read as a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -85,13 +82,6 @@ def escape_cell(value) -> str:
 def xml_safe(text) -> str:
     """XLSX cells cannot hold control characters (openpyxl raises): drop them."""
     return _ILLEGAL_XML.sub("", "" if text is None else str(text))
-
-
-def redact_ids(text: str) -> str:
-    """``text`` with every full 18-character ID number in it masked (320602********123X)."""
-    if not text or len(text) < 18:
-        return text or ""
-    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:].upper(), text)
 
 
 # ---------------------------------------------------------------- reading
@@ -253,30 +243,6 @@ def _norm_name(name: str) -> str:
     return re.sub(r"\s+", "", name or "").casefold()
 
 
-def _lookup(chunk: list[str]) -> dict[str, dict]:
-    """One statement: certificates and statements whose code is in ``chunk``."""
-    if not chunk:
-        return {}
-    certs = sa.select(
-        sa.literal("certificate").label("kind"), Certificate.code, Certificate.state.label("state"),
-        Certificate.holder_name.label("holder_name"), Certificate.holder_name_masked.label("name_masked"),
-        Certificate.holder_id_masked.label("id_masked"), Certificate.holder_id_hash.label("id_hash"),
-        Certificate.course_title.label("course"), Certificate.base_name.label("base"),
-        Certificate.category.label("category"), Certificate.hours.label("hours"), Certificate.year.label("year"),
-    ).where(Certificate.code.in_(chunk))
-    stmts = sa.select(
-        sa.literal("statement").label("kind"), Statement.code, sa.literal("valid").label("state"),
-        LearnerProfile.real_name.label("holder_name"), Statement.holder_name_masked.label("name_masked"),
-        Statement.holder_id_masked.label("id_masked"), Statement.holder_id_hash.label("id_hash"),
-        sa.literal("").label("course"), sa.literal("").label("base"), sa.literal("statement").label("category"),
-        Statement.counted_total.label("hours"), Statement.year.label("year"),
-    ).outerjoin(LearnerProfile, LearnerProfile.user_id == Statement.learner_id).where(Statement.code.in_(chunk))
-    found = {}
-    for row in db.session.execute(sa.union_all(certs, stmts)).mappings():
-        found[row["code"]] = dict(row)
-    return found
-
-
 def category_title(value: str) -> str:
     if value == "statement":
         return _("Yearly hours statement")
@@ -294,18 +260,13 @@ def _hours_text(value) -> str:
 
 
 def check_items(items: list[Item]) -> list[dict]:
-    """One result dict per item, in order. ``ceil(len / LOOKUP_CHUNK)`` SQL statements."""
+    """One result dict per item, in order: ``ceil(codes / lookup.CHUNK)`` SQL statements."""
     canon = [codes.parse(it.code) for it in items]
-    results: list[dict] = []
-    for start in range(0, len(items), LOOKUP_CHUNK):
-        part = range(start, min(start + LOOKUP_CHUNK, len(items)))
-        found = _lookup(sorted({canon[i] for i in part if canon[i]}))
-        for i in part:
-            results.append(_judge(items[i], canon[i], found))
-    return results
+    found = lookup.lookup_codes([c for c in canon if c])
+    return [_judge(item, code, found) for item, code in zip(items, canon, strict=True)]
 
 
-def _judge(item: Item, code: str | None, found: dict[str, dict]) -> dict:
+def _judge(item: Item, code: str | None, found: dict[str, lookup.CodeRecord]) -> dict:
     out = {"result": "", "kind": "", "code": item.code, "holder": "", "course": "", "base": "",
            "category": "", "hours": "", "year": "", "note": ""}
     if not (item.code or "").strip():
@@ -317,25 +278,27 @@ def _judge(item: Item, code: str | None, found: dict[str, dict]) -> dict:
                    note=_("Not a valid code (15 characters with a check character): check for typos."))
         return out
     out["code"] = codes.display(code)
-    row = found.get(code)
-    if row is None:
+    record = found.get(code)
+    if record is None:
         out.update(result=Result.UNKNOWN.value, note=_("No certificate or statement has this code."))
         return out
-    out.update(kind=row["kind"], holder=f"{row['name_masked']} {row['id_masked']}".strip(),
-               course=row["course"] or "", base=row["base"] or "", category=row["category"] or "",
-               hours=_hours_text(row["hours"]), year=str(row["year"] or ""))
+    r = record.result
+    is_statement = r.kind == "statement"
+    out.update(kind=r.kind, holder=f"{r.holder_name_masked} {record.holder_id_masked}".strip(),
+               course=r.course_title or "", base=r.base_name or "",
+               category="statement" if is_statement else (r.category or ""),
+               hours=_hours_text(r.counted_total if is_statement else r.hours), year=str(r.year or ""))
     notes = []
     result = Result.VALID
-    if (item.id_number or "").strip() and id_hash(item.id_number) != row["id_hash"]:
+    if (item.id_number or "").strip() and id_hash(item.id_number) != record.holder_id_hash:
         result = Result.ID_MISMATCH
         notes.append(_("The ID number given (%(masked)s) is not the holder's.",
                        masked=mask_id_number(item.id_number)))
-    if (item.name or "").strip() and _norm_name(item.name) != _norm_name(row["holder_name"] or ""):
+    if (item.name or "").strip() and _norm_name(item.name) != _norm_name(record.holder_name):
         if result == Result.VALID:
             result = Result.NAME_MISMATCH
         notes.append(_("The name given is not the holder's."))
-    state = row["state"]
-    if getattr(state, "value", state) == CertificateState.REVOKED.value:
+    if r.state == "revoked":
         result = Result.REVOKED
         notes.insert(0, _("This certificate has been revoked."))
     out["result"] = result.value

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ntbase.db import db
+from ntbase.kernel.uow import unit_of_work
+from ntbase.office.bulk import purge_jobs
 
 
 def register(group) -> None:
@@ -13,10 +14,8 @@ def register(group) -> None:
     @office.command("purge-bulk")
     def purge_bulk():
         """Delete bulk verification files (and their encrypted rows) older than a day."""
-        from ntbase.office.bulk import purge_jobs
-
-        n = purge_jobs()
-        db.session.commit()
+        with unit_of_work():
+            n = purge_jobs()
         click.echo(f"{n} bulk verification jobs deleted")
 
     group.add_command(office)

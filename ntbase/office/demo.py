@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ntbase.accounts.models import User
 from ntbase.bases.models import TrainingBase
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 from ntbase.office.models import Complaint, TitleApplication
 
 SUBJECT = "培训通知的上课时间与实际不符"

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ntbase.enums import BaseLevel, CertificationStatus, TitleLevel
+from ntbase.kernel.enums import BaseLevel, CertificationStatus, TitleLevel
 
 REQUIRED = _l("This field is required.")
 

@@ -6,33 +6,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import db, enum_column, now
-from ntbase.enums import LabeledEnum
-
-
-class AuditLog(db.Model):
-    """Append-only: every office action and every view of a person's record.
-
-    ``subject_user_id`` is the person whose data was touched, so they can see
-    who looked at their record. Never holds a full ID number. The ORM refuses
-    updates and deletes (ntbase.office.audit); on PostgreSQL a trigger does too.
-    """
-
-    __tablename__ = "audit_log"
-    __table_args__ = (sa.Index("ix_audit_subject", "subject_user_id", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=now, index=True)
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    actor_label: Mapped[str] = mapped_column(sa.String(120), default="")
-    action: Mapped[str] = mapped_column(sa.String(64), index=True)
-    subject_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    object_type: Mapped[str] = mapped_column(sa.String(40), default="")
-    object_id: Mapped[str] = mapped_column(sa.String(40), default="")
-    detail: Mapped[str] = mapped_column(sa.Text, default="")
-    ip: Mapped[str] = mapped_column(sa.String(64), default="")
-
-    actor = relationship("User", foreign_keys=[actor_id], viewonly=True)
+from ntbase.kernel.db import db, enum_column, now
+from ntbase.kernel.enums import LabeledEnum
+from ntbase.kernel.history import StateHistoryMixin
 
 
 class ApiToken(db.Model):
@@ -183,18 +159,12 @@ class ComplaintAttachment(db.Model):
     evidence = relationship("Evidence")
 
 
-class ComplaintEvent(db.Model):
-    """Every state change of a complaint: from, to, who, when."""
+class ComplaintEvent(StateHistoryMixin, db.Model):
+    """Every state change of a complaint: from, to, who, when, and the officer's note."""
 
     __tablename__ = "complaint_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
-    from_state: Mapped[str | None] = mapped_column(sa.String(32))
-    to_state: Mapped[str] = mapped_column(sa.String(32))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    at: Mapped[datetime] = mapped_column(default=now)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
 

@@ -20,16 +20,17 @@ from sqlalchemy.orm import selectinload
 from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, User
 from ntbase.accounts.services import find_learner_by_id_number, parse_id_number
 from ntbase.certificates.models import Certificate
-from ntbase.db import DomainError, db, now
-from ntbase.enums import Role
 from ntbase.hours import engine
 from ntbase.hours import services as hours
 from ntbase.hours.models import EntryState, ExemptionEvent, LedgerEntry
 from ntbase.hours.policy import FIRST_YEAR, load_rules
-from ntbase.office import audit
+from ntbase.kernel import audit
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Role
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.security import mask_id_number, normalize_id_number
 from ntbase.office.bulk import escape_cell
 from ntbase.office.models import Committee, TitleApplication
-from ntbase.security import mask_id_number, normalize_id_number
 
 LAST_YEAR = 2100
 
@@ -51,7 +52,7 @@ def lookup_person(raw_id: str, actor: User) -> User | None:
     id_number = parse_full_id(raw_id)
     user = find_learner_by_id_number(id_number)
     if user is None:
-        audit.record("person.lookup_miss", actor, detail=mask_id_number(id_number))
+        audit.record_view("person.lookup_miss", actor, detail=mask_id_number(id_number))
     return user
 
 
@@ -79,7 +80,7 @@ def person_record(learner: User, actor: User, *, today=None) -> PersonRecord:
     pending = [e for yv in overview.years for e in yv.entries if e.state == EntryState.PENDING]
     events = [ev for yv in overview.years for ev in yv.events if ev.state == EntryState.PENDING]
     events += [ev for ev in overview.undated_events if ev.state == EntryState.PENDING]
-    audit.record("person.view", actor, subject_user_id=learner.id, object_type="user", object_id=learner.id)
+    audit.record_view("person.view", actor, subject_user_id=learner.id, object_type="user", object_id=learner.id)
     return PersonRecord(learner, overview, list(certificates), pending, events)
 
 
@@ -102,7 +103,7 @@ def parse_period(start, end) -> tuple[int, int]:
 def period_check(learner: User, start_year: int, end_year: int, actor: User) -> engine.PeriodAssessment:
     """Art. 27(2)-(3): average yearly hours over the period, public subjects every year."""
     result = hours.assess_learner_period(learner.id, start_year, end_year)
-    audit.record("person.print", actor, subject_user_id=learner.id, object_type="user",
+    audit.record_view("person.print", actor, subject_user_id=learner.id, object_type="user",
                  object_id=learner.id, detail=f"{start_year}-{end_year}")
     return result
 

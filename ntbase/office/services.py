@@ -17,11 +17,12 @@ from sqlalchemy.orm import selectinload, undefer
 from ntbase.accounts.models import User
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import change_base_status
-from ntbase.db import DomainError, PermissionDenied, db, now
-from ntbase.enums import BaseLevel, CertificationStatus, Role, TitleLevel
 from ntbase.hours.evidence import store_evidence
 from ntbase.hours.models import Evidence
-from ntbase.office import audit
+from ntbase.kernel import audit
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import BaseLevel, CertificationStatus, Role, TitleLevel
+from ntbase.kernel.errors import DomainError, PermissionDenied
 from ntbase.office.models import (
     COMPLAINT_TRANSITIONS,
     ApiToken,
@@ -203,7 +204,7 @@ def transition_complaint(complaint: Complaint, to: ComplaintState, actor: User, 
         complaint.answered_by_id = actor.id
         complaint.answered_at = at
     event = ComplaintEvent(complaint_id=complaint.id, from_state=complaint.state.value, to_state=to.value,
-                           actor_id=actor.id, note=(note or "").strip(), at=at)
+                           actor_id=actor.id, reason=(note or "").strip(), at=at)
     complaint.state = to
     db.session.add(event)
     db.session.flush()
@@ -343,7 +344,7 @@ def set_base_status(base: TrainingBase, status: str, reason: str, actor: User):
         raise DomainError(_("A revoked base must be certified again, not suspended."), field="status")
     event = change_base_status(base, status_enum, reason, actor.id)
     audit.record("base.status", actor, object_type="base", object_id=base.id,
-                 detail=f"{event.from_status} -> {event.to_status}: {event.reason}")
+                 detail=f"{event.from_state} -> {event.to_state}: {event.reason}")
     return event
 
 

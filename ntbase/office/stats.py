@@ -18,10 +18,10 @@ from markupsafe import Markup, escape
 
 from ntbase.accounts.models import LearnerProfile
 from ntbase.bases.models import TrainingBase
-from ntbase.db import db
-from ntbase.enums import profession_title
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import profession_title
 
 MONTHS = list(range(1, 13))
 
@@ -170,7 +170,7 @@ def _fmt(value) -> str:
 
 # ---------------------------------------------------------------- export
 def export_table(kind: str, year: int) -> tuple[list[str], list[list[str]]]:
-    from ntbase.enums import Category
+    from ntbase.kernel.enums import Category
     from ntbase.office.bulk import escape_cell
 
     if kind == "enrollments":

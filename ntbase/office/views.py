@@ -23,14 +23,17 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ntbase.auth import learner_required, office_required, roles_required
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import get_base_or_404
-from ntbase.db import DomainError, PermissionDenied, db, now
-from ntbase.enums import CertificationStatus, Role
-from ntbase.extensions import limiter
-from ntbase.forms import attach_error
-from ntbase.office import audit, bulk, person, services, stats
+from ntbase.kernel import audit
+from ntbase.kernel.auth import learner_required, office_required, roles_required
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import CertificationStatus, Role
+from ntbase.kernel.errors import DomainError, PermissionDenied
+from ntbase.kernel.extensions import limiter
+from ntbase.kernel.forms import attach_error
+from ntbase.kernel.security import mask_id_number, normalize_id_number
+from ntbase.office import auditlog, bulk, person, services, stats
 from ntbase.office.forms import (
     ApplicantForm,
     AssessmentForm,
@@ -47,7 +50,6 @@ from ntbase.office.forms import (
     TransitionForm,
 )
 from ntbase.office.models import Complaint, ComplaintState
-from ntbase.security import mask_id_number, normalize_id_number
 
 bp = Blueprint("office", __name__)
 
@@ -140,12 +142,10 @@ def bulk_upload():
             attach_error(form, err)
         else:
             if _wants_json():
-                db.session.commit()
                 return jsonify(job=job.id, rows=job.row_count, processed=0,
                                step_url=url_for("office.bulk_step", job_id=job.id),
                                result_url=url_for("office.bulk_job", job_id=job.id))
             bulk.run_all(job)  # without JavaScript: all at once
-            db.session.commit()
             return redirect(url_for("office.bulk_job", job_id=job.id))
     elif request.method == "POST" and _wants_json():
         return jsonify(error="invalid", message=_("Choose a CSV or XLSX file.")), 422
@@ -164,7 +164,6 @@ def _job_or_404(job_id: int):
 def bulk_step(job_id: int):
     job = _job_or_404(job_id)
     processed = bulk.run_step(job)
-    db.session.commit()
     return jsonify(job=job.id, rows=job.row_count, processed=processed, done=processed >= job.row_count)
 
 
@@ -173,7 +172,6 @@ def bulk_step(job_id: int):
 def bulk_run(job_id: int):
     job = _job_or_404(job_id)
     bulk.run_all(job)
-    db.session.commit()
     return redirect(url_for("office.bulk_job", job_id=job.id))
 
 
@@ -194,9 +192,8 @@ def bulk_download(job_id: int):
     file_format = request.args.get("format") or job.file_format
     file_format = "xlsx" if file_format == "xlsx" else "csv"
     data = bulk.export_bytes(job, file_format)
-    audit.record("bulk.download", current_user, object_type="bulk_job", object_id=job.id,
+    audit.record_view("bulk.download", current_user, object_type="bulk_job", object_id=job.id,
                  detail=f"{job.filename} ({file_format})")
-    db.session.commit()
     stem = job.filename.rsplit(".", 1)[0]
     return _download(data, f"{stem}-{_('verified')}.{file_format}", file_format)
 
@@ -219,7 +216,6 @@ def person_lookup():
             db.session.rollback()  # a refused (partial) number leaves no trace
             attach_error(form, err)
         else:
-            db.session.commit()  # a miss is audited too
             if learner is not None:
                 return redirect(person_url(learner.id))
             masked = mask_id_number(form.id_number.data)
@@ -286,7 +282,6 @@ def person_view(ref: str):
     record = person.person_record(learner, current_user)
     html = render_template("office/person.html", record=record, learner=learner, review_form=ReviewForm(),
                            today_year=now().year)
-    db.session.commit()  # the audit row; after rendering so nothing is reloaded
     return _private(html)
 
 
@@ -303,7 +298,6 @@ def person_period(ref: str):
         return redirect(url_for("office.person_view", ref=ref))
     result = person.period_check(learner, start, end, current_user)
     html = render_template("office/period.html", learner=learner, result=result, printed_at=now())
-    db.session.commit()
     return _private(html)
 
 
@@ -325,7 +319,6 @@ def person_review(ref: str, kind: str, object_id: int):
             abort(404)
         flash(err.message, "error")
     else:
-        db.session.commit()
         flash(_("Accepted.") if accept else _("Rejected; the learner has been told why."), "success")
     return redirect(url_for("office.person_view", ref=ref) + "#pending")
 
@@ -358,7 +351,6 @@ def applicants():
             if len(normalize_id_number(form.id_number.data)) >= 18:
                 form.id_number.data = ""  # a full ID number is not written back into the page
         else:
-            db.session.commit()
             flash(_("Applicant registered.") + (" " + _("Title certificate postponed until the public-hours "
                                                         "proof is recorded.") if app.certificate_postponed else ""),
                   "warning" if app.certificate_postponed else "success")
@@ -373,7 +365,6 @@ def applicants():
 def applicants_recheck():
     year = _year_arg()
     postponed, cleared = person.recheck_applicants(year, current_user)
-    db.session.commit()
     flash(_("Re-checked: %(p)s newly postponed, %(c)s no longer postponed.", p=postponed, c=cleared), "info")
     return redirect(url_for("office.applicants", year=year))
 
@@ -390,7 +381,6 @@ def applicant_proof(app_id: int):
             abort(404)
         flash(err.message, "error")
         return redirect(url_for("office.applicants", year=_year_arg()))
-    db.session.commit()
     flash(_("Proof recorded: the title certificate may be issued."), "success")
     return redirect(url_for("office.applicants", year=app.year))
 
@@ -400,8 +390,7 @@ def applicant_proof(app_id: int):
 def applicants_export():
     year, file_format = _year_arg(), _fmt_arg()
     header, rows = person.applicant_table(person.applicant_rows(year))
-    audit.record("applicant.export", current_user, object_type="title_application", detail=f"{year} {file_format}")
-    db.session.commit()
+    audit.record_view("applicant.export", current_user, object_type="title_application", detail=f"{year} {file_format}")
     return _download(person.table_bytes(header, rows, file_format, sheet=str(year)),
                      f"{_('title-applicants')}-{year}.{file_format}", file_format)
 
@@ -466,7 +455,6 @@ def base_certify(base_id: int):
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             flash(_("The base is certified."), "success")
             return redirect(url_for("office.base_detail", base_id=base.id))
     return _base_page(base, certify_form=form, code=422)
@@ -485,7 +473,6 @@ def base_status(base_id: int):
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             flash(_("The base's status is now: %(s)s.", s=base.status.title), "success")
             return redirect(url_for("office.base_detail", base_id=base.id))
     return _base_page(base, status_form=form, code=422)
@@ -505,7 +492,6 @@ def base_assess(base_id: int):
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             flash(_("Assessment recorded."), "success")
             return redirect(url_for("office.base_detail", base_id=base.id))
     return _base_page(base, assess_form=form, code=422)
@@ -543,13 +529,11 @@ def complaint_detail(complaint_id: int):
             attach_error(form, err)
             complaint = _complaint_or_404(complaint_id)
         else:
-            db.session.commit()
             flash(_("The complaint is now: %(s)s.", s=complaint.state.title), "success")
             return redirect(url_for("office.complaint_detail", complaint_id=complaint.id))
-    audit.record("complaint.view", current_user, subject_user_id=complaint.learner_id,
+    audit.record_view("complaint.view", current_user, subject_user_id=complaint.learner_id,
                  object_type="complaint", object_id=complaint.id)
     html = render_template("office/complaint.html", complaint=complaint, form=form, at=now(), office_view=True)
-    db.session.commit()
     return html, (422 if form.errors else 200)
 
 
@@ -561,9 +545,8 @@ def complaint_file(complaint_id: int, evidence_id: int):
     if ev is None:
         abort(404)
     resp = _file_response(ev)
-    audit.record("complaint.file", current_user, subject_user_id=complaint.learner_id, object_type="evidence",
+    audit.record_view("complaint.file", current_user, subject_user_id=complaint.learner_id, object_type="evidence",
                  object_id=ev.id, detail=f"complaint {complaint.id}")
-    db.session.commit()
     return resp
 
 
@@ -573,11 +556,11 @@ def complaint_file(complaint_id: int, evidence_id: int):
 def audit_log():
     form = AuditFilterForm(request.args)
     form.action.choices = [("", _("Any action"))] + [(k, str(v)) for k, v in audit.ACTIONS.items()]
-    f = audit.AuditFilter()
+    f = auditlog.AuditFilter()
     if form.validate():
-        f = audit.AuditFilter(actor=form.actor.data or "", action=form.action.data or "",
+        f = auditlog.AuditFilter(actor=form.actor.data or "", action=form.action.data or "",
                               subject=form.subject.data, date_from=form.date_from.data, date_to=form.date_to.data)
-    page = db.paginate(audit.search(f), per_page=50, error_out=False)
+    page = db.paginate(auditlog.search(f), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("office/audit.html", form=form, page=page, args=args, action_title=audit.action_title)
 
@@ -597,7 +580,6 @@ def tokens():
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             form = TokenForm(formdata=None)
             form.scopes.choices = [(k, str(v)) for k, v in services.SCOPES.items()]
     resp = render_template("office/tokens.html", form=form, tokens=services.list_tokens(current_user),
@@ -614,7 +596,6 @@ def token_revoke(token_id: int):
     except PermissionDenied:
         db.session.rollback()
         abort(404)
-    db.session.commit()
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("office.tokens"))
 
@@ -640,8 +621,7 @@ def statistics_export():
     if kind not in ("enrollments", "hours", "employers", "professions"):
         abort(404)
     header, rows = stats.export_table(kind, year)
-    audit.record("stats.export", current_user, object_type="stats", detail=f"{kind} {year}")
-    db.session.commit()
+    audit.record_view("stats.export", current_user, object_type="stats", detail=f"{kind} {year}")
     file_format = _fmt_arg()
     return _download(person.table_bytes(header, rows, file_format, sheet=kind),
                      f"ntbase-{kind}-{year}.{file_format}", file_format)
@@ -685,7 +665,6 @@ def complaint_new():
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             flash(_("Your complaint has been received. The office answers within 30 days, by %(d)s.",
                     d=complaint.deadline_at.strftime("%Y-%m-%d")), "success")
             return redirect(url_for("office.my_complaint", complaint_id=complaint.id))
@@ -739,7 +718,6 @@ def rate_course(course_id: int):
             db.session.rollback()
             attach_error(form, err)
         else:
-            db.session.commit()
             flash(_("Thank you for your rating."), "success")
             return redirect(url_for("office.rate_course", course_id=course_id))
     elif request.method == "POST" and existing is not None:

@@ -6,8 +6,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ntbase.db import TimestampMixin, db, enum_column, now
-from ntbase.enums import LabeledEnum
+from ntbase.kernel.db import TimestampMixin, db, enum_column, now
+from ntbase.kernel.enums import LabeledEnum
+from ntbase.kernel.history import StateHistoryMixin
 
 
 class PaymentState(LabeledEnum):
@@ -59,6 +60,9 @@ class PaymentIntent(TimestampMixin, db.Model):
     )
     method: Mapped[str | None] = mapped_column(sa.String(20))  # wechat / alipay / card
     failure_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # what the money is for, as the payer reads it, and where they return after paying
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    return_path: Mapped[str] = mapped_column(sa.String(200), default="/")
     invoice_title: Mapped[str] = mapped_column(sa.String(200), default="")
     invoice_taxpayer_no: Mapped[str] = mapped_column(sa.String(20), default="")
     succeeded_at: Mapped[datetime | None]
@@ -85,21 +89,24 @@ class Refund(TimestampMixin, db.Model):
     succeeded_at: Mapped[datetime | None]
 
     payment: Mapped[PaymentIntent] = relationship(back_populates="refunds")
+    events: Mapped[list[RefundEvent]] = relationship(order_by="RefundEvent.id", viewonly=True)
 
 
-class PaymentEvent(db.Model):
-    """History of payment and refund state changes."""
+class PaymentEvent(StateHistoryMixin, db.Model):
+    """History of a payment's state (``refund_id``: the refund that moved it)."""
 
     __tablename__ = "payment_event"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payment_intent.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(sa.ForeignKey("refund.id"))
-    from_state: Mapped[str | None] = mapped_column(sa.String(32))
-    to_state: Mapped[str] = mapped_column(sa.String(32))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(sa.String(300), default="")
-    at: Mapped[datetime] = mapped_column(default=now)
+
+
+class RefundEvent(StateHistoryMixin, db.Model):
+    """History of a refund's state: sent, confirmed or refused by the provider, retried."""
+
+    __tablename__ = "refund_event"
+
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refund.id"), index=True)
 
 
 class WebhookEvent(db.Model):

@@ -11,19 +11,22 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 
-from ntbase.db import DomainError, db, now
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 from ntbase.payments import states
+from ntbase.payments.events import PaymentSucceeded
 from ntbase.payments.models import (
-    PaymentEvent,
     PaymentIntent,
     PaymentState,
     Refund,
+    RefundEvent,
     RefundState,
     WebhookEvent,
 )
@@ -42,8 +45,6 @@ def yuan(fen: int) -> str:
 
 def parse_yuan(text: str | None, *, field: str = "amount") -> int:
     """``"12.5"`` → 1250 fen; Decimal arithmetic, at most two decimals, never a float."""
-    from decimal import Decimal, InvalidOperation
-
     raw = (text or "").strip().replace(",", "").replace("，", "").lstrip("¥￥").strip()
     try:
         value = Decimal(raw)
@@ -66,7 +67,7 @@ def sandbox_enabled() -> bool:
 
 def create_payment(*, enrollment_id: int, learner_id: int, amount_fen: int, idempotency_key: str,
                    expires_at: datetime | None, actor_id: int | None, description: str = "",
-                   provider: str = "sandbox", at: datetime | None = None) -> PaymentIntent:
+                   return_path: str = "/", provider: str = "sandbox", at: datetime | None = None) -> PaymentIntent:
     """A pending intent at the provider; the same key returns the same intent."""
     existing = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.idempotency_key == idempotency_key))
     if existing is not None:
@@ -82,6 +83,7 @@ def create_payment(*, enrollment_id: int, learner_id: int, amount_fen: int, idem
     intent = PaymentIntent(enrollment_id=enrollment_id, learner_id=learner_id, amount_fen=amount_fen,
                            currency="CNY", provider=provider, provider_ref=out.provider_ref,
                            idempotency_key=idempotency_key, state=P.PENDING, expires_at=expires_at,
+                           description=description[:300], return_path=return_path[:200],
                            created_at=at, updated_at=at)
     db.session.add(intent)
     db.session.flush()
@@ -164,6 +166,7 @@ def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: s
                     created_at=at, updated_at=at)
     db.session.add(refund)
     db.session.flush()
+    states.REFUNDS.record(refund, None, refund.state, actor_id, reason or "refund", at)
     target = P.REFUNDED if refunded >= intent.amount_fen else P.PARTIALLY_REFUNDED
     states.transition(intent, target, actor_id, reason or "refund", at, refund_id=refund.id,
                       refunded_fen=refunded)
@@ -183,24 +186,19 @@ def retry_refund(refund: Refund, actor_id: int | None, at: datetime | None = Non
     if refund.state != RefundState.FAILED:
         raise DomainError(_("This refund has not failed (it is “%(state)s”): there is nothing to retry.",
                             state=refund.state.title), code="not_failed")
-    moved = db.session.execute(
-        sa.update(Refund).where(Refund.id == refund.id, Refund.state == RefundState.FAILED)
-        .values(state=RefundState.PENDING, updated_at=at).execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        db.session.expire(refund)
-        raise DomainError(_("This refund was retried at the same moment by someone else. Please reload the page."),
-                          code="conflict")
+    attempt = 1 + (db.session.scalar(sa.select(sa.func.count(RefundEvent.id)).where(
+        RefundEvent.refund_id == refund.id, RefundEvent.from_state == RefundState.FAILED.value,
+        RefundEvent.to_state == RefundState.PENDING.value)) or 0)
+    states.REFUNDS.transition(refund, RefundState.PENDING, actor_id, f"refund retried (attempt {attempt})", at)
     intent = db.session.get(PaymentIntent, refund.payment_id)
-    attempt = 1 + (db.session.scalar(sa.select(sa.func.count(PaymentEvent.id)).where(
-        PaymentEvent.refund_id == refund.id, PaymentEvent.reason.like("refund retried%"))) or 0)
     out = get_provider(intent.provider).refund(payment_ref=intent.provider_ref, amount_fen=refund.amount_fen,
                                                idempotency_key=f"{refund.idempotency_key}:retry{attempt}",
                                                reason=refund.reason)
     refund.provider_ref = out.provider_ref
-    refund.state = RefundState(out.status.value)
-    refund.succeeded_at = at if refund.state == RefundState.SUCCEEDED else None
-    refund.updated_at = at
+    outcome = RefundState(out.status.value)
+    if outcome != RefundState.PENDING:
+        states.REFUNDS.transition(refund, outcome, None, f"provider answered the retry: {outcome.value}", at,
+                                  succeeded_at=at if outcome == RefundState.SUCCEEDED else None)
     states.record(intent, intent.state, intent.state, actor_id, f"refund retried (attempt {attempt})", at,
                   refund.id)
     db.session.flush()
@@ -208,25 +206,14 @@ def retry_refund(refund: Refund, actor_id: int | None, at: datetime | None = Non
     return refund
 
 
-def failed_refunds(base_id: int | None = None, course_id: int | None = None) -> list[Refund]:
-    """Refunds the provider refused: money still owed to a learner, for staff to retry."""
-    from ntbase.accounts.models import User
-    from ntbase.catalog.models import Course
-    from ntbase.enrollment.models import Enrollment
-
-    stmt = (sa.select(Refund).join(PaymentIntent, Refund.payment_id == PaymentIntent.id)
-            .join(Enrollment, PaymentIntent.enrollment_id == Enrollment.id)
-            .join(Course, Enrollment.course_id == Course.id)
-            .where(Refund.state == RefundState.FAILED)
-            .options(joinedload(Refund.payment).joinedload(PaymentIntent.enrollment)
-                     .joinedload(Enrollment.learner).joinedload(User.profile),
-                     joinedload(Refund.payment).joinedload(PaymentIntent.enrollment).joinedload(Enrollment.course))
-            .order_by(Refund.id))
-    if base_id is not None:
-        stmt = stmt.where(Course.base_id == base_id)
-    if course_id is not None:
-        stmt = stmt.where(Course.id == course_id)
-    return db.session.scalars(stmt).unique().all()
+def failed_refunds(enrollment_ids: sa.Select, options=()) -> list[Refund]:
+    """Refunds the provider refused (money still owed to a learner) for payments of the
+    enrollments ``enrollment_ids`` selects; ``options`` are the caller's loader options."""
+    return db.session.scalars(
+        sa.select(Refund).join(PaymentIntent, Refund.payment_id == PaymentIntent.id)
+        .where(Refund.state == RefundState.FAILED, PaymentIntent.enrollment_id.in_(enrollment_ids))
+        .options(*options).order_by(Refund.id)
+    ).unique().all()
 
 
 def refund_remaining(intent: PaymentIntent, *, key: str, actor_id: int | None, reason: str,
@@ -286,9 +273,9 @@ def _apply(provider_name: str, event: WebhookEventIn, at: datetime) -> WebhookOu
             return WebhookOutcome(200, "ignored: already paid", intent)
         states.transition(intent, P.SUCCEEDED, None, "provider reported success", at,
                           method=event.method, succeeded_at=at)
-        from ntbase.enrollment.services import on_payment_succeeded
-
-        return WebhookOutcome(200, "ok: " + on_payment_succeeded(intent, at), intent)
+        # whoever the money was for confirms what it bought or, with no seat left, gives it back
+        answers = [a for a in publish(PaymentSucceeded(intent.id, intent.enrollment_id, intent.amount_fen, at)) if a]
+        return WebhookOutcome(200, "ok: " + ("; ".join(answers) or "payment recorded"), intent)
     target = P.FAILED if event.type == "payment.failed" else P.CANCELLED
     if intent.state != P.PENDING:
         return WebhookOutcome(200, f"ignored: payment is {intent.state.value}", intent)
@@ -307,12 +294,12 @@ def _apply_refund_event(intent: PaymentIntent, event: WebhookEventIn, at: dateti
     if refund.state != RefundState.PENDING:
         return WebhookOutcome(200, f"ignored: refund is {refund.state.value}", intent)
     if event.type == "refund.succeeded":
-        refund.state = RefundState.SUCCEEDED
-        refund.succeeded_at = at
+        states.REFUNDS.transition(refund, RefundState.SUCCEEDED, None, "refund confirmed by provider", at,
+                                  succeeded_at=at)
         states.record(intent, intent.state, intent.state, None, "refund confirmed by provider", at, refund.id)
         return WebhookOutcome(200, "ok: refund succeeded", intent)
     # a failed refund needs a person: the money is still owed
-    refund.state = RefundState.FAILED
+    states.REFUNDS.transition(refund, RefundState.FAILED, None, "refund failed at provider: " + event.reason, at)
     states.record(intent, intent.state, intent.state, None, "refund failed at provider: " + event.reason, at,
                   refund.id)
     log.warning("refund %s failed at the provider; staff must follow up", refund.id)
@@ -322,3 +309,35 @@ def _apply_refund_event(intent: PaymentIntent, event: WebhookEventIn, at: dateti
 def payments_of(enrollment_id: int) -> list[PaymentIntent]:
     return db.session.scalars(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment_id)
                               .order_by(PaymentIntent.id)).all()
+
+
+def get_intent(payment_id: int) -> PaymentIntent | None:
+    return db.session.get(PaymentIntent, payment_id)
+
+
+def attempts_for(enrollment_id: int) -> int:
+    """How many payment intents were created for ``enrollment_id`` (for idempotency keys)."""
+    return db.session.scalar(sa.select(sa.func.count(PaymentIntent.id))
+                             .where(PaymentIntent.enrollment_id == enrollment_id)) or 0
+
+
+def pending_intent(enrollment_id: int) -> PaymentIntent | None:
+    return db.session.scalar(sa.select(PaymentIntent).where(
+        PaymentIntent.enrollment_id == enrollment_id, PaymentIntent.state == PaymentState.PENDING)
+        .order_by(PaymentIntent.id.desc()).limit(1))
+
+
+def refunds_with_key_prefix(prefix: str) -> list[Refund]:
+    return db.session.scalars(sa.select(Refund).where(Refund.idempotency_key.startswith(prefix, autoescape=True))).all()
+
+
+def paid_sums():
+    """A subquery of money received and refunded per enrollment: ``(enrollment_id, paid_fen,
+    refunded_fen)``, for figures that group it further."""
+    return (sa.select(PaymentIntent.enrollment_id.label("enrollment_id"),
+                      sa.func.sum(PaymentIntent.amount_fen).label("paid_fen"),
+                      sa.func.sum(PaymentIntent.refunded_fen).label("refunded_fen"))
+            .where(PaymentIntent.state.in_([PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED,
+                                            PaymentState.REFUNDED]))
+            .group_by(PaymentIntent.enrollment_id).subquery())
+

@@ -11,8 +11,15 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from ntbase.db import DomainError, compare_and_set, db, now
-from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentState
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.history import StateMachine
+from ntbase.payments.models import (
+    PaymentEvent,
+    PaymentIntent,
+    PaymentState,
+    RefundEvent,
+    RefundState,
+)
 
 P = PaymentState
 
@@ -43,26 +50,39 @@ class ConcurrentPaymentChange(DomainError):
                            "Please try again."), code="conflict")
 
 
-def can_transition(frm: PaymentState | None, to: PaymentState) -> bool:
-    return to in ALLOWED.get(frm, frozenset())
+class IllegalRefundTransition(DomainError):
+    def __init__(self, frm, to):
+        super().__init__(_("This refund cannot go from “%(frm)s” to “%(to)s”.",
+                           frm=frm.title if frm else "—", to=to.title), code="illegal_transition")
+
+
+class ConcurrentRefundChange(DomainError):
+    def __init__(self):
+        super().__init__(_("This refund was retried at the same moment by someone else. Please reload the page."),
+                         code="conflict")
+
+
+MACHINE = StateMachine(history=PaymentEvent, owner_key="payment_id", allowed=ALLOWED,
+                       illegal=IllegalPaymentTransition, concurrent=ConcurrentPaymentChange)
+can_transition = MACHINE.can
+
+R = RefundState
+REFUND_ALLOWED: dict[RefundState | None, frozenset[RefundState]] = {
+    None: frozenset({R.PENDING, R.SUCCEEDED, R.FAILED}),
+    R.PENDING: frozenset({R.SUCCEEDED, R.FAILED}),
+    # a refund the provider refused is sent again by staff after checking why
+    R.FAILED: frozenset({R.PENDING}),
+    R.SUCCEEDED: frozenset(),
+}
+REFUNDS = StateMachine(history=RefundEvent, owner_key="refund_id", allowed=REFUND_ALLOWED,
+                       illegal=IllegalRefundTransition, concurrent=ConcurrentRefundChange)
 
 
 def record(intent: PaymentIntent, frm: PaymentState | None, to: PaymentState, actor_id: int | None,
            reason: str, at: datetime, refund_id: int | None = None) -> PaymentEvent:
-    event = PaymentEvent(payment_id=intent.id, refund_id=refund_id, from_state=frm.value if frm else None,
-                         to_state=to.value, actor_id=actor_id, reason=reason[:300], at=at)
-    db.session.add(event)
-    return event
+    return MACHINE.record(intent, frm, to, actor_id, reason, at, refund_id=refund_id)
 
 
 def transition(intent: PaymentIntent, to: PaymentState, actor_id: int | None, reason: str,
                at: datetime | None = None, refund_id: int | None = None, **values) -> PaymentIntent:
-    frm = intent.state
-    if not can_transition(frm, to):
-        raise IllegalPaymentTransition(frm, to)
-    at = at or now()
-    values["updated_at"] = at
-    if not compare_and_set(intent, frm, to, **values):
-        raise ConcurrentPaymentChange()
-    record(intent, frm, to, actor_id, reason, at, refund_id)
-    return intent
+    return MACHINE.transition(intent, to, actor_id, reason, at, history={"refund_id": refund_id}, **values)

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db, now
-from ntbase.enrollment.models import Enrollment
-from ntbase.extensions import csrf
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.extensions import csrf
+from ntbase.kernel.forms import safe_local_path
+from ntbase.kernel.uow import keep_writes
 from ntbase.payments import sandbox, services  # noqa: F401  (sandbox registers itself)
 from ntbase.payments.forms import SandboxPayForm
 from ntbase.payments.models import PaymentState
@@ -31,12 +32,11 @@ def sandbox_pay(provider_ref: str):
     intent = services.get_by_ref(provider_ref)
     if intent is None or intent.provider != "sandbox" or intent.learner_id != current_user.id:
         abort(404)  # someone else's payment does not exist for you
-    enrollment = db.session.get(Enrollment, intent.enrollment_id)
-    course = db.session.get(Course, enrollment.course_id)
+    back = safe_local_path(intent.return_path, "/")
     form = SandboxPayForm()
     if request.method == "POST" and intent.succeeded_at is not None:
         flash(_("This payment has already been made."), "info")  # a second click on "Pay"
-        return redirect(url_for("enrollment.my_courses"))
+        return redirect(back)
     payable = intent.state == PaymentState.PENDING and (intent.expires_at is None or intent.expires_at >= now())
     if payable and form.validate_on_submit():
         action = request.form.get("action", "")
@@ -55,24 +55,22 @@ def sandbox_pay(provider_ref: str):
             flash(getattr(err, "message", None) or _("The payment could not be processed. Please try again."),
                   "error")
             return redirect(url_for("payments.sandbox_pay", provider_ref=provider_ref))
-        db.session.commit()
         if action == "pay":
-            if outcome.result.startswith("ok: refunded"):
+            if outcome.intent is not None and outcome.intent.state == PaymentState.REFUNDED:
                 flash(_("Your payment arrived after the seat was gone, so it has been refunded in full."),
                       "warning")
             else:
                 flash(_("Payment received. Your enrollment is confirmed."), "success")
         elif action == "fail":
             flash(_("The payment failed. Your seat is still held until %(when)s: you can try again.",
-                    when=enrollment.hold_expires_at.strftime("%H:%M") if enrollment.hold_expires_at else ""),
+                    when=intent.expires_at.strftime("%H:%M") if intent.expires_at else ""),
                   "error")
         else:
             flash(_("Payment cancelled. Your seat is still held until %(when)s.",
-                    when=enrollment.hold_expires_at.strftime("%H:%M") if enrollment.hold_expires_at else ""),
+                    when=intent.expires_at.strftime("%H:%M") if intent.expires_at else ""),
                   "info")
-        return redirect(url_for("enrollment.my_courses"))
-    return render_template("payments/sandbox_pay.html", intent=intent, enrollment=enrollment, course=course,
-                           form=form, payable=payable)
+        return redirect(back)
+    return render_template("payments/sandbox_pay.html", intent=intent, form=form, payable=payable, back=back)
 
 
 @bp.post("/payments/webhook/<provider>")
@@ -94,7 +92,7 @@ def webhook(provider: str):
     except DomainError as err:
         db.session.rollback()
         return jsonify(error=err.code, message=err.message), 409
-    db.session.commit()
+    keep_writes()  # a refused event (422) is recorded too: the provider must not resend it for ever
     return jsonify(status="ok" if outcome.status == 200 else "refused", result=outcome.result), outcome.status
 
 

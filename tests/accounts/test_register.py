@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import LearnerProfile, Outbox, User
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.factories import valid_id_number
 
 

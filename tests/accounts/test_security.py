@@ -2,7 +2,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ntbase.security import (
+from ntbase.kernel.security import (
     IdNumberError,
     decrypt_pii,
     encrypt_pii,

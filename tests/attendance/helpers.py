@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ntbase.db import db, now
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+from ntbase.kernel.db import db, now
 from tests.factories import make_course, make_learner
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from ntbase.attendance import services
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.attendance.helpers import enroll, past_course
 
 

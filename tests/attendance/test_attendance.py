@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from ntbase.attendance import services
 from ntbase.attendance.models import AssessmentResult, Attendance
 from ntbase.certificates.models import Certificate
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment.models import EnrollmentEvent, EnrollmentState
 from ntbase.hours.models import LedgerEntry
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 from tests.attendance.helpers import attend_all, enroll, login_as, past_course
 from tests.factories import make_course, make_learner
 

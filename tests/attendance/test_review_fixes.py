@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from ntbase.attendance import services
 from ntbase.attendance.models import AssessmentResult, Attendance
 from ntbase.certificates.models import Certificate
-from ntbase.db import DomainError, db
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.hours.models import LedgerEntry
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from tests.attendance.helpers import attend_all, enroll, login_as, past_course
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from ntbase.db import db
+from ntbase.kernel.db import db
 
 
 def test_staff_reaches_own_base(client, login, staff_a, base_a):
@@ -29,7 +29,7 @@ def test_anonymous_is_sent_to_login(client, base_a):
 
 def test_suspended_base_not_listed(client, base_a, base_b):
     from ntbase.bases.services import change_base_status
-    from ntbase.enums import CertificationStatus
+    from ntbase.kernel.enums import CertificationStatus
 
     change_base_status(base_b, CertificationStatus.SUSPENDED, "评估不合格", None)
     db.session.commit()

@@ -1,8 +1,9 @@
 """Compare bases: status, public price per hour, counts by category, next dates, locations."""
+from ntbase.catalog.compare import compare_bases
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
-from ntbase.db import db
-from ntbase.enums import CertificationStatus
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import CertificationStatus
 from tests.catalog.helpers import course_input, disclose, published_course
 
 
@@ -17,7 +18,7 @@ def test_compare_figures(client, base_a, base_b):
     published_course(b, title="乙课程", start_day=35)
     bs.change_base_status(base_b, CertificationStatus.SUSPENDED, "评估不合格", None)
     db.session.commit()
-    rows = {r["base"].id: r for r in bs.compare_bases()}
+    rows = {r["base"].id: r for r in compare_bases()}
     ra = rows[base_a.id]
     assert ra["price_per_hour_min_fen"] == 1042  # 25000 / 24 = 1041.67 fen
     assert ra["price_per_hour_avg_fen"] == 1354  # (1666.67 + 1041.67) / 2
@@ -52,7 +53,7 @@ def test_suspended_base_offers_nothing_on_the_compare_page(client, base_a, base_
     published_course(b, title="乙基地课程", start_day=35)
     bs.change_base_status(base_b, CertificationStatus.SUSPENDED, "评估不合格", None)
     db.session.commit()
-    row = {r["base"].id: r for r in bs.compare_bases()}[base_b.id]
+    row = {r["base"].id: r for r in compare_bases()}[base_b.id]
     assert row["counts"] == {"public": 0, "specialized": 0, "elective": 0} and row["next"] == []
     assert row["price_per_hour_min_fen"] is None
     html = client.get("/bases/compare").get_data(as_text=True)

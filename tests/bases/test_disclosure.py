@@ -4,7 +4,8 @@ import sqlalchemy as sa
 
 from ntbase.bases import services as bs
 from ntbase.bases.models import DisclosureVersion, FeeItem, Room, Teacher
-from ntbase.db import DomainError, db
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from tests.catalog.helpers import as_user, disclose
 
 

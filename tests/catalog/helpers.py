@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 
 
 @dataclass

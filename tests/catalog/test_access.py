@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ntbase.catalog import services as cs
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.catalog.helpers import as_user, course_input, disclose
 
 COURSE_URLS = [

@@ -3,8 +3,8 @@ import pytest
 
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
-from ntbase.db import db
-from ntbase.enums import CertificationStatus
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import CertificationStatus
 from tests.catalog.helpers import course_input, disclose, published_course
 
 

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
-from ntbase.db import db
-from ntbase.enums import CertificationStatus
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import CertificationStatus
 from tests.catalog.helpers import as_user, course_input, day, disclose, published_course
 
 

@@ -3,8 +3,8 @@ import sqlalchemy as sa
 from ntbase.bases.models import DisclosureVersion
 from ntbase.bases.services import disclosure_missing_parts, load_disclosure
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import db
-from ntbase.enums import Category
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Category
 
 
 def test_demo_loads_full_disclosures_and_courses_idempotently(client):

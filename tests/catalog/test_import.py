@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ntbase.catalog import importer
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.catalog.helpers import as_user, day, disclose
 
 HEADER = [zh for _k, zh, _r in importer.COLUMNS]

@@ -5,7 +5,7 @@ import pytest
 
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests import factories
 from tests.catalog.helpers import Disclosed, as_user, course_input, disclose, published_course
 

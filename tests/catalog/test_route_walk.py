@@ -13,7 +13,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.catalog.helpers import as_user, course_input, disclose, published_course
 
 OWN_BLUEPRINTS = ("bases.", "catalog.")

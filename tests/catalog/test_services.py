@@ -1,6 +1,4 @@
 """Course rules (RULES §3 and §5): hours, sessions, rooms, price, capacity, window, changes."""
-import sys
-import types
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,8 +8,11 @@ import sqlalchemy as sa
 from ntbase.accounts.models import Notice
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
+from ntbase.catalog.events import CourseCancelled
 from ntbase.catalog.models import Course, CourseChange, CourseStatus
-from ntbase.db import DomainError, db
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import handlers_replaced
 from tests import factories
 from tests.catalog.helpers import course_input as ci
 from tests.catalog.helpers import day, disclose, published_course
@@ -260,26 +261,22 @@ def test_title_change_with_enrollments_needs_no_reason(d, learner):
     assert c.title == "新标题"
 
 
-def test_cancel_needs_reason_notifies_and_calls_the_enrollment_hook(d, learner, monkeypatch):
+def test_cancel_needs_reason_notifies_and_calls_the_enrollment_hook(d, learner):
     c = published_course(d)
     _enroll(c, learner)
     calls = []
-    fake = types.ModuleType("ntbase.enrollment.services")
-    fake.on_course_cancelled = lambda course, actor_id: calls.append((course.id, actor_id))
-    monkeypatch.setitem(sys.modules, "ntbase.enrollment.services", fake)
-    assert _err(cs.cancel_course, c, " ", None).field == "reason"
-    cs.cancel_course(c, "报名人数不足", None)
+    with handlers_replaced(CourseCancelled, [lambda e: calls.append((e.course_id, e.actor_id))]):
+        assert _err(cs.cancel_course, c, " ", None).field == "reason"
+        cs.cancel_course(c, "报名人数不足", None)
     assert c.status == CourseStatus.CANCELLED and calls == [(c.id, None)]
     # the enrollment domain sends the one notice (with the refund); the catalog adds none
     assert db.session.scalar(sa.select(sa.func.count(Notice.id)).where(Notice.user_id == learner.id)) == 0
     assert _err(cs.cancel_course, c, "again", None).field == "reason"
 
 
-def test_cancel_without_an_enrollment_domain_notifies_learners_itself(d, learner, monkeypatch):
+def test_cancel_tells_the_enrolled_learners_through_the_enrollment_domain(d, learner):
     c = published_course(d)
     _enroll(c, learner)
-    fake = types.ModuleType("ntbase.enrollment.services")  # no on_course_cancelled hook
-    monkeypatch.setitem(sys.modules, "ntbase.enrollment.services", fake)
     cs.cancel_course(c, "报名人数不足", None)
     assert db.session.scalar(sa.select(Notice.body).where(Notice.user_id == learner.id)).endswith("报名人数不足")
 

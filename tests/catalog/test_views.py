@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
 from ntbase.catalog.models import Course, CourseChange, CourseStatus
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.catalog.helpers import day, disclose, published_course
 
 

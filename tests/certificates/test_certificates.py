@@ -6,8 +6,10 @@ import sqlalchemy as sa
 
 from ntbase.certificates import codes, services, signing
 from ntbase.certificates.models import Certificate, CertificateState
-from ntbase.db import DomainError, PermissionDenied, db
 from ntbase.hours.models import LedgerEntry
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError, PermissionDenied
+from ntbase.verification import lookup
 from tests.attendance.helpers import completed_certificate, enroll, past_course
 
 
@@ -92,8 +94,8 @@ def test_reissue_revokes_the_old_and_links_the_new(cert, staff_a):
     assert signing.verify(new.payload, new.signature)
     entry = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.enrollment_id == cert.enrollment_id))
     assert entry.certificate_id == new.id
-    assert services.verify_code(old_code).state == "revoked"
-    assert services.verify_code(new.code).state == "valid"
+    assert lookup.verify_code(old_code).state == "revoked"
+    assert lookup.verify_code(new.code).state == "valid"
 
 
 def test_name_correction_keeps_the_code_and_signs_again(cert, staff_a):
@@ -112,8 +114,8 @@ def test_rotated_key_still_verifies_old_certificates(cert, base_a):
     db.session.commit()
     newer = completed_certificate(base_a)
     assert newer.key_id != old_kid
-    assert services.check_signature(cert.payload, cert.signature).signature == "genuine"
-    assert services.check_signature(newer.payload, newer.signature).signature == "genuine"
+    assert lookup.check_signature(cert.payload, cert.signature).signature == "genuine"
+    assert lookup.check_signature(newer.payload, newer.signature).signature == "genuine"
 
 
 # ------------------------------------------------------------ verification
@@ -122,22 +124,22 @@ def test_wrong_check_character_answers_without_any_query(app_ctx, count_queries)
     good = codes.new_code()
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
     with count_queries() as q:
-        result = services.verify_code(bad)
+        result = lookup.verify_code(bad)
     assert result.state == "malformed" and q.count == 0
     with count_queries() as q:
-        services.verify_codes_bulk([bad, "hello", ""])
+        lookup.verify_codes_bulk([bad, "hello", ""])
     assert q.count == 0
 
 
 def test_verify_found_unknown_and_forgiving_input(cert, count_queries):
     typed = " " + codes.display(cert.code).lower().replace("0", "o").replace("1", "l") + " "
     with count_queries() as q_found:
-        res = services.verify_code(typed)
+        res = lookup.verify_code(typed)
     assert res.state == "valid" and res.kind == "certificate"
     assert (res.holder_name_masked, res.course_title, res.base_name, res.hours) == ("张**", "建设工程质量安全培训", "甲基地", "12.0")
     assert "张晓明" not in json.dumps(res.as_dict(), ensure_ascii=False)
     with count_queries() as q_unknown:
-        unknown = services.verify_code(codes.new_code())
+        unknown = lookup.verify_code(codes.new_code())
     assert unknown.state == "unknown"
     # constant work: the same statements for a found and an unknown code
     assert q_found.count == q_unknown.count == 1
@@ -160,7 +162,7 @@ def _statement(learner, year=2025):
 
 def test_statement_codes_are_found_too(learner):
     st = _statement(learner)
-    res = services.verify_code(codes.display(st.code))
+    res = lookup.verify_code(codes.display(st.code))
     assert (res.kind, res.state, res.year, res.counted_total, res.public_hours, res.complies) == \
         ("statement", "valid", 2025, "90.0", "24.0", True)
 
@@ -174,8 +176,8 @@ def test_bulk_verification_is_chunked(cert, learner, base_a, office, count_queri
     typed_cert = codes.display(cert.code).lower()
     batch = [typed_cert, st.code, revoked.code, "bad-code"] + unknown
     with count_queries() as q:
-        out = services.verify_codes_bulk(batch)
-    assert q.count == 2 * 3  # 2,500 well-formed codes: 3 chunks × (statements, certificates)
+        out = lookup.verify_codes_bulk(batch)
+    assert q.count == 3  # 2,500 well-formed codes: 3 chunks, each one UNION ALL of certificates and statements
     assert out[typed_cert].state == "valid" and out[typed_cert].kind == "certificate"
     assert out[st.code].kind == "statement"
     assert out[revoked.code].state == "revoked" and out[revoked.code].revoked_at
@@ -190,16 +192,16 @@ def test_qr_payload_and_signature(cert):
 
     q = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     assert q["c"] == cert.code
-    text = services.decode_qr_payload(q["p"])
+    text = lookup.decode_qr_payload(q["p"])
     assert text == cert.payload
-    ok = services.check_signature(text, q["s"])
+    ok = lookup.check_signature(text, q["s"])
     assert ok.signature == "genuine" and ok.status.state == "valid"
     tampered = text.replace('"hours":"12.0"', '"hours":"72.0"')
-    assert services.check_signature(tampered, q["s"]).signature == "forged"
+    assert lookup.check_signature(tampered, q["s"]).signature == "forged"
     bad_sig = q["s"][:10] + ("A" if q["s"][10] != "A" else "B") + q["s"][11:]
-    assert services.check_signature(text, bad_sig).signature == "forged"
-    assert services.check_signature(services.decode_qr_payload("!!!"), q["s"]).signature == "forged"
-    assert services.check_signature(None, None).signature == "forged"
+    assert lookup.check_signature(text, bad_sig).signature == "forged"
+    assert lookup.check_signature(lookup.decode_qr_payload("!!!"), q["s"]).signature == "forged"
+    assert lookup.check_signature(None, None).signature == "forged"
 
 
 def test_signed_revocation_list(cert, office):

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ntbase.certificates import codes, signing
-from ntbase.db import db
+from ntbase.kernel.db import db
 
 code_st = st.builds(lambda _: codes.new_code(), st.integers())
 

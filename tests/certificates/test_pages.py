@@ -4,7 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.certificates import codes, services, signing
-from ntbase.db import db
+from ntbase.kernel.db import db
+from ntbase.verification import lookup
 from tests.attendance.helpers import completed_certificate, login_as
 
 
@@ -94,7 +95,7 @@ def test_openapi_documents_the_endpoints(client, app_ctx):
 
 @pytest.fixture()
 def limited(make_app, app_ctx):
-    from ntbase.extensions import limiter
+    from ntbase.kernel.extensions import limiter
 
     was = limiter.enabled
     app = make_app(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
@@ -306,4 +307,4 @@ def test_demo_skips_without_data_and_builds_a_certificate_once(app_ctx, base_a):
     demo.load()
     certs = db.session.scalars(sa.select(Certificate)).all()
     assert len(certs) == 1 and certs[0].holder_name == "张晓明"
-    assert services.verify_code(certs[0].code).state == "valid"
+    assert lookup.verify_code(certs[0].code).state == "valid"

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ntbase.certificates import codes, services, signing
 from ntbase.certificates.models import Certificate, CertificateState
-from ntbase.db import DomainError, db
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from tests.attendance.helpers import completed_certificate
 
 
@@ -39,14 +40,14 @@ def test_issue_racing_another_request_returns_its_certificate(cert, monkeypatch)
     from ntbase.enrollment.models import Enrollment
 
     enrollment = db.session.get(Enrollment, cert.enrollment_id)
-    real = services._valid_certificate_of
+    real = services.valid_certificate_of
     calls = []
 
     def not_yet(enrollment_id):  # the other request commits between our check and our insert
         calls.append(enrollment_id)
         return None if len(calls) == 1 else real(enrollment_id)
 
-    monkeypatch.setattr(services, "_valid_certificate_of", not_yet)
+    monkeypatch.setattr(services, "valid_certificate_of", not_yet)
     again = services.issue_certificate(enrollment)
     assert again.id == cert.id and len(calls) == 2
     assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1

@@ -3,7 +3,7 @@ finds it by a two-character keyword. Screenshots at desktop and phone width."""
 import sqlalchemy as sa
 
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 from tests.e2e.conftest import shot
 from tests.factories import PASSWORD
 

@@ -5,8 +5,8 @@ import subprocess
 import sqlalchemy as sa
 
 from ntbase.certificates.models import Certificate
-from ntbase.db import db
-from ntbase.enums import Role
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Role
 from tests.attendance.helpers import enroll, past_course
 from tests.e2e.conftest import SHOTS, shot
 from tests.factories import PASSWORD, make_base, make_learner, make_user

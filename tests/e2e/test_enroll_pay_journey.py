@@ -2,9 +2,9 @@
 cancels and sees the refund. Staff see the roster. Screenshots in tests/e2e/screenshots/."""
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.enrollment.models import Enrollment
-from ntbase.enums import Role
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Role
 from ntbase.payments.models import PaymentIntent
 from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, make_base, make_course, make_learner, make_user

@@ -2,9 +2,9 @@
 the learner's dashboard changes; and the public calculator answers through the JSON API."""
 from datetime import timedelta
 
-from ntbase.db import db, now
-from ntbase.enums import Role
 from ntbase.hours.policy import ensure_default_policies
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Role
 from tests import factories
 from tests.e2e.conftest import shot
 from tests.hours.factories import TINY_PDF, make_entry

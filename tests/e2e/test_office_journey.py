@@ -5,8 +5,8 @@ import io
 
 from ntbase.certificates import codes
 from ntbase.certificates.models import CertificateState
-from ntbase.db import db
-from ntbase.enums import Role
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Role
 from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, make_learner, make_user
 from tests.office.helpers import make_certificate

@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 
 from ntbase.accounts.models import User
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests.e2e.conftest import shot
 from tests.factories import valid_id_number
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent
+from ntbase.kernel.db import db
 from ntbase.payments.models import PaymentEvent, PaymentIntent, WebhookEvent
 
 

@@ -8,8 +8,8 @@ A new route in these domains fails ``test_every_route_is_in_the_table`` until it
 import pytest
 from flask import g
 
-from ntbase.db import db
 from ntbase.enrollment import ics, services
+from ntbase.kernel.db import db
 from tests.enrollment.helpers import csrf_token, intent_of, paid_enrollment, snapshot
 from tests.factories import make_course, make_learner
 

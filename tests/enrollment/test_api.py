@@ -1,8 +1,8 @@
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment
+from ntbase.kernel.db import db
 from tests.enrollment.helpers import intent_of
 from tests.factories import make_course, make_learner
 

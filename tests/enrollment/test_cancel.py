@@ -5,9 +5,10 @@ import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 from ntbase.payments.models import PaymentState, Refund
 from tests.enrollment.helpers import count, intent_of, post_webhook, signed_event
 from tests.factories import make_course, make_learner

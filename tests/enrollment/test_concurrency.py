@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.payments.models import PaymentIntent
 from tests.factories import make_course, make_learner
 

@@ -1,8 +1,8 @@
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.enrollment import demo
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db
 from ntbase.payments.models import PaymentIntent, PaymentState
 from tests.factories import make_course
 

@@ -4,10 +4,11 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
-from ntbase.enums import CertificationStatus
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import CertificationStatus
+from ntbase.kernel.errors import DomainError
 from ntbase.payments.models import PaymentIntent, PaymentState
 from tests.enrollment.helpers import count
 from tests.factories import make_course, make_learner

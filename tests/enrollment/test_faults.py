@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from ntbase.accounts.models import Notice
 from ntbase.catalog.models import CourseStatus
-from ntbase.db import db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db, now
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentIntent, PaymentState, Refund, RefundState
 from tests.enrollment.helpers import count, intent_of, paid_enrollment, snapshot

@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.db import db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent
+from ntbase.kernel.db import db, now
 from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund
 from tests.enrollment.helpers import intent_of, paid_enrollment, post_webhook, signed_event
 from tests.factories import make_course, make_learner

@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from ntbase.db import db, now
 from ntbase.enrollment import ics, services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db, now
 from tests.enrollment.helpers import intent_of, post_webhook, signed_event
 from tests.factories import make_course, make_learner
 
@@ -131,7 +131,7 @@ def test_ics_feed_refuses_bad_tokens(client, learner, token):
 def test_ics_token_dies_with_password_change(client, learner):
     token = ics.calendar_token(learner)
     assert client.get(f"/calendar/{token}.ics").status_code == 200
-    from ntbase.security import hash_password
+    from ntbase.kernel.security import hash_password
 
     learner.password_hash = hash_password("Another-pass-2026")
     db.session.commit()

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask import g
 
 from ntbase.catalog.models import Course
-from ntbase.db import db
 from ntbase.enrollment import services
+from ntbase.kernel.db import db
 from ntbase.payments.models import Refund, RefundState
 from tests.enrollment.helpers import paid_enrollment, pending_refunds
 from tests.factories import make_course, make_learner

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
-from ntbase.db import db, now
 from ntbase.enrollment import ics, services
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db, now
 from ntbase.payments.models import PaymentEvent, PaymentState
 from tests.enrollment.helpers import (
     intent_of,

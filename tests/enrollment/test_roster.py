@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from ntbase.accounts.models import Notice
-from ntbase.db import db
 from ntbase.enrollment import services
 from ntbase.enrollment.export import safe_cell
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db
 from tests.enrollment.helpers import count, intent_of, post_webhook, signed_event
 from tests.factories import make_course, make_learner, valid_id_number
 

@@ -3,9 +3,9 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.enrollment import services, states
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+from ntbase.kernel.db import db
 from ntbase.payments import states as pay_states
 from ntbase.payments.models import PaymentEvent, PaymentState
 from tests.enrollment.helpers import count, intent_of

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
 from ntbase.catalog.models import Course
-from ntbase.db import DomainError, db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 from ntbase.payments.models import PaymentState
 from tests.enrollment.helpers import intent_of
 from tests.factories import make_course, make_learner
@@ -132,9 +133,12 @@ def test_sweep_cli(app_ctx, base_a, learner):
     assert e.state == S.EXPIRED and seats(course) == 0
 
 
-def test_lazy_sweep_on_my_courses(client, login, base_a, learner):
+def test_swept_hold_shows_expired_on_my_courses(client, login, base_a, learner):
+    """The worker's sweep expires the hold (a GET page never writes); the page shows it."""
     course = make_course(base_a, price_fen=100, capacity=2)
     e = services.enroll_learner(course, learner, now=now() - timedelta(minutes=30))
+    db.session.commit()
+    services.sweep_expired()
     db.session.commit()
     login(learner)
     html = client.get("/me/courses").get_data(as_text=True)

@@ -6,9 +6,9 @@ import zlib
 from datetime import date
 from decimal import Decimal
 
-from ntbase.db import db, now
 from ntbase.hours.evidence import store_evidence
 from ntbase.hours.models import EntryState, Evidence, LedgerEntry
+from ntbase.kernel.db import db, now
 
 TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
             b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")

@@ -3,10 +3,10 @@ import pytest
 from flask import g
 
 from ntbase.accounts.models import AppointmentPeriod
-from ntbase.db import db, now
 from ntbase.hours.models import EntryState, ExemptionEvent, Policy
 from ntbase.hours.policy import ensure_default_policies
 from ntbase.hours.statements import issue_statement
+from ntbase.kernel.db import db, now
 from tests import factories
 from tests.hours.factories import make_entry
 

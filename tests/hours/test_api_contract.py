@@ -1,9 +1,9 @@
 """The hours API beyond the worked examples: validation, languages, transfers, policies."""
 import pytest
 
-from ntbase.db import db
 from ntbase.hours.models import Policy
 from ntbase.hours.policy import ensure_default_policies, save_policy
+from ntbase.kernel.db import db
 
 
 @pytest.fixture()

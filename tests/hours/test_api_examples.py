@@ -1,8 +1,8 @@
 """RULES §7: every worked example, through POST /api/v1/hours/assess(-period)."""
 import pytest
 
-from ntbase.db import db
 from ntbase.hours.policy import ensure_default_policies
+from ntbase.kernel.db import db
 
 
 @pytest.fixture()

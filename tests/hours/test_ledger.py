@@ -6,12 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
-from ntbase.db import DomainError, db, now
 from ntbase.hours import services
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES, store_evidence
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry
 from ntbase.hours.policy import ensure_default_policies
 from ntbase.hours.services import EntryInput, ExemptionInput
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 from tests import factories
 from tests.hours.factories import (
     TINY_JPEG,

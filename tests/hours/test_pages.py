@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db, now
 from ntbase.hours.models import (
     EntryState,
     ExemptionEvent,
@@ -17,6 +16,7 @@ from ntbase.hours.models import (
     Statement,
 )
 from ntbase.hours.policy import ensure_default_policies
+from ntbase.kernel.db import db, now
 from tests import factories
 from tests.hours.factories import TINY_PDF, make_completion, make_entry, tiny_png
 
@@ -93,7 +93,7 @@ def test_dashboard_after_office_accepts_changes(client, login, learner, office):
 
 def test_dashboard_suggests_cheapest_upcoming_public_courses(client, login, learner, base_a, base_b):
     from ntbase.bases.services import change_base_status
-    from ntbase.enums import CertificationStatus
+    from ntbase.kernel.enums import CertificationStatus
 
     soon = now() + timedelta(days=20)
     factories.make_course(base_a, title="公需课乙", category="public", price_fen=20000, start=soon)
@@ -376,8 +376,8 @@ def test_tampered_statement_fails_verification(client, login, learner):
 
 
 def test_statement_code_verifies_at_verify(client, learner):
-    from ntbase.certificates.services import verify_code
     from ntbase.hours.statements import issue_statement
+    from ntbase.verification.lookup import verify_code
 
     make_entry(learner, year=YEAR, category="public", hours="24")
     st = issue_statement(learner.id, YEAR)

@@ -8,11 +8,11 @@ from decimal import Decimal as D
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db, now
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, PolicyChange
 from ntbase.hours.policy import default_rules, ensure_default_policies, save_policy
 from ntbase.hours.services import assess_learner_year
+from ntbase.kernel.db import db, now
 from tests import factories
 from tests.hours.factories import make_entry
 
@@ -166,7 +166,7 @@ def test_review_redirect_stays_on_this_site(client, login, learner, office, targ
 
 
 def _audit_rows(subject_id):
-    from ntbase.office.models import AuditLog
+    from ntbase.kernel.audit import AuditLog
 
     db.session.expire_all()
     return db.session.scalars(sa.select(AuditLog).where(AuditLog.subject_user_id == subject_id)).all()
@@ -342,8 +342,8 @@ def test_rule_citations_read_in_the_page_language(client):
 
 
 def test_two_officers_deciding_at_once_the_first_decision_stands(learner, office):
-    from ntbase.db import DomainError
     from ntbase.hours.services import review_entry
+    from ntbase.kernel.errors import DomainError
 
     entry = make_entry(learner, year=YEAR, hours="5", state=EntryState.PENDING, evidence=True)
     db.session.commit()
@@ -358,7 +358,7 @@ def test_two_officers_deciding_at_once_the_first_decision_stands(learner, office
 
 def test_statement_masks_the_name_like_certificates_do(learner):
     from ntbase.hours.statements import issue_statement
-    from ntbase.security import mask_name
+    from ntbase.kernel.security import mask_name
 
     st = issue_statement(learner.id, YEAR)
     # "张*明" used to give away the last character where certificates show "张**"

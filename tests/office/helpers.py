@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from ntbase.certificates import codes, signing
 from ntbase.certificates.models import Certificate, CertificateState
-from ntbase.db import db, now
 from ntbase.hours.models import EntryState, ExemptionEvent, LedgerEntry, Statement
-from ntbase.security import mask_name
+from ntbase.kernel.db import db, now
+from ntbase.kernel.security import mask_name
 
 
 def make_certificate(learner, base, *, course=None, state=CertificateState.VALID, hours="12", year=2021,

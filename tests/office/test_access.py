@@ -3,7 +3,7 @@ and tokens), walks the real URL map so a new route cannot forget its check."""
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db
+from ntbase.kernel.db import db
 from ntbase.office import services
 from ntbase.office.models import ApiToken
 
@@ -141,7 +141,8 @@ def test_admin_reaches_every_console_page(client, login, admin, base_a):
 def test_forged_posts_are_refused_everywhere(make_app, app_ctx, office, learner, base_a):
     """Every POST of the console and of the learner's pages, sent from another site (no CSRF
     token) by a logged-in user who could otherwise do it: 400, and nothing changes."""
-    from ntbase.office.models import AuditLog, BulkJob, Complaint, TitleApplication
+    from ntbase.kernel.audit import AuditLog
+    from ntbase.office.models import BulkJob, Complaint, TitleApplication
     from tests.factories import make_course
     from tests.office.helpers import completed_enrollment
 

@@ -4,9 +4,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import DomainError, db, now
+from ntbase.kernel.audit import AuditLog
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 from ntbase.office import services
-from ntbase.office.models import ApiToken, AuditLog
+from ntbase.office.models import ApiToken
 from tests.office.helpers import add_entry, make_certificate
 
 
@@ -130,7 +132,7 @@ def test_token_page_shows_the_secret_once(client, login, office):
 
 
 def test_officer_cannot_revoke_a_colleagues_token(client, login, office):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
     from tests.factories import make_user
 
     colleague = make_user(Role.OFFICE)

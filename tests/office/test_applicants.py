@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.db import DomainError, db
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.office import person
 from ntbase.office.models import Committee, TitleApplication
 from tests.factories import make_learner
@@ -70,7 +71,7 @@ def test_proof_ends_postponement_and_recheck_clears(app_ctx, office, learner):
 
 
 def test_database_refuses_inconsistent_postponement(app_ctx, office, learner):
-    from ntbase.db import now
+    from ntbase.kernel.db import now
 
     db.session.add(TitleApplication(learner_id=learner.id, year=2021, committee=Committee.ENTRUSTED,
                                     committee_name="x", certificate_postponed=True))

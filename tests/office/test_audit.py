@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import db, now
-from ntbase.office import audit
-from ntbase.office.models import AuditLog
+from ntbase.kernel import audit
+from ntbase.kernel.audit import AuditLog
+from ntbase.kernel.db import db, now
 from tests.office.helpers import statements_for
 
 

@@ -6,10 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ntbase.certificates.models import CertificateState
-from ntbase.db import DomainError, db, now
-from ntbase.enums import BaseLevel, CertificationStatus
+from ntbase.kernel.audit import AuditLog
+from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import BaseLevel, CertificationStatus
+from ntbase.kernel.errors import DomainError
 from ntbase.office import services
-from ntbase.office.models import AuditLog, BaseAssessment, CourseRating
+from ntbase.office.models import BaseAssessment, CourseRating
 from tests.factories import make_course, make_learner
 from tests.office.helpers import completed_enrollment, make_certificate
 

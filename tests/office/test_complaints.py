@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.db import DomainError, db
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.office import services
 from ntbase.office.models import Complaint, ComplaintState
 from tests.factories import make_learner
@@ -71,7 +72,7 @@ def test_employer_complaint_needs_a_name(app_ctx, learner):
 
 
 def test_office_list_overdue_first(client, login, office, learner, base_a, base_b):
-    from ntbase.db import now
+    from ntbase.kernel.db import now
 
     recent = _file(learner, base_a, subject="新近投诉")
     old = _file(learner, base_b, at=now() - timedelta(days=40), subject="逾期投诉")
@@ -165,7 +166,7 @@ def test_guessed_ids_never_open_another_learners_attachment(client, login, learn
 
 
 def test_office_opening_an_attachment_is_audited_for_the_learner(client, login, office, learner, base_a):
-    from ntbase.office.models import AuditLog
+    from ntbase.kernel.audit import AuditLog
 
     c = _with_attachment(learner, base_a)
     db.session.commit()

@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from ntbase.db import db
+from ntbase.kernel.db import db
 from ntbase.office.models import Complaint, TitleApplication
 
 
@@ -19,7 +19,7 @@ def test_demo_is_idempotent(app_ctx):
 def test_cli_purges_old_bulk_jobs(app_ctx, office):
     from datetime import timedelta
 
-    from ntbase.db import now
+    from ntbase.kernel.db import now
     from ntbase.office import bulk
     from ntbase.office.models import BulkJob
 

@@ -1,9 +1,9 @@
 """A person's record: full-ID look-up only, every view audited and visible to the person."""
 import sqlalchemy as sa
 
-from ntbase.db import db
 from ntbase.hours.models import EntryState, LedgerEntry
-from ntbase.office.models import AuditLog
+from ntbase.kernel.audit import AuditLog
+from ntbase.kernel.db import db
 from tests.office.helpers import (
     add_entry,
     make_certificate,
@@ -42,7 +42,7 @@ def test_record_view_is_audited_and_the_person_sees_it(client, login, office, le
 
 
 def test_person_sees_who_looked(client, login, office, learner):
-    from ntbase.office import audit
+    from ntbase.kernel import audit
 
     audit.record("person.view", office, subject_user_id=learner.id)
     db.session.commit()
@@ -186,7 +186,7 @@ def test_records_cannot_be_browsed_by_counting_user_numbers(client, login, offic
 
 
 def test_a_record_link_belongs_to_the_officer_who_looked_and_expires(client, login, office, learner, monkeypatch):
-    from ntbase.enums import Role
+    from ntbase.kernel.enums import Role
     from ntbase.office import views
     from tests.factories import make_user
 

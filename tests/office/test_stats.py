@@ -3,7 +3,7 @@ import csv
 import io
 from datetime import timedelta
 
-from ntbase.db import db, now
+from ntbase.kernel.db import db, now
 from ntbase.office import stats
 from tests.factories import make_course, make_learner
 from tests.office.helpers import add_entry, completed_enrollment, statements_for

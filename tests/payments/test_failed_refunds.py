@@ -3,9 +3,10 @@ still owed, staff see it on the roster and the figures page and send it again (i
 import pytest
 import sqlalchemy as sa
 
-from ntbase.db import DomainError, db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentEvent, PaymentState, Refund, RefundState, WebhookEvent
 from tests.enrollment.helpers import (

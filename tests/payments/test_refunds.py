@@ -2,8 +2,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.db import DomainError, db
 from ntbase.enrollment import services
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentState, Refund
 from tests.enrollment.helpers import count, intent_of, post_webhook, signed_event, snapshot

@@ -1,9 +1,9 @@
 """PAYMENT_SANDBOX_ENABLED=False turns the built-in test pay page (and its webhook) off."""
 import pytest
 
-from ntbase.db import db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db
 from ntbase.payments.models import PaymentState
 from tests.enrollment.helpers import intent_of, post_webhook, signed_event, snapshot
 from tests.factories import make_course

@@ -5,9 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
-from ntbase.db import DomainError, db
 from ntbase.enrollment import services
 from ntbase.enrollment.models import EnrollmentState
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentEvent, PaymentState, Refund
 from tests.enrollment.helpers import count, intent_of, paid_enrollment, snapshot

@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import Notice
-from ntbase.db import db, now
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel.db import db, now
 from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentState, Refund, WebhookEvent
 from ntbase.payments.provider import SIGNATURE_HEADER, signature_header
 from tests.enrollment.helpers import count, intent_of, post_webhook, signed_event, snapshot

@@ -5,7 +5,6 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
-
 # (enum class, locale) -> {value: translated title}; titles are fixed per locale, and
 # building lazy strings per call showed up in list pages' profiles
 _TITLE_CACHE: dict[tuple[type, str], dict[str, str]] = {}

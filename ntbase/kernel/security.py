@@ -142,3 +142,13 @@ def password_problem(password: str) -> str | None:
     if password.lower() in {"password123", "1234567890", "qwertyuiop", "abcdefghij1"}:
         return "common"
     return None
+
+
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+def redact_ids(text: str) -> str:
+    """``text`` with every full 18-character ID number in it masked (320602********123X)."""
+    if not text or len(text) < 18:
+        return text or ""
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:].upper(), text)

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
 
 log = logging.getLogger(__name__)
-TRANSLATIONS = Path(__file__).parent / "translations"
+TRANSLATIONS = Path(__file__).parent.parent / "translations"
 
 
 def merged_catalog(locale: str) -> Catalog:

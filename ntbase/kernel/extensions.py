@@ -6,7 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
-from ntbase.db import db
+from ntbase.kernel.db import db
 
 migrate = Migrate()
 login_manager = LoginManager()

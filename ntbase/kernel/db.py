@@ -73,24 +73,6 @@ def compare_and_set(obj, frm, to, **values) -> bool:
     return True
 
 
-class DomainError(Exception):
-    """A rule was broken; ``message`` is already translated for the user.
-
-    ``field`` names the form field the message belongs to, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-
-
-class PermissionDenied(DomainError):
-    def __init__(self, message: str = "forbidden"):
-        super().__init__(message, code="forbidden")
-
-
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
     """SQLite: enforce foreign keys, wait on locks instead of failing at once."""

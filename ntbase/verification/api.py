@@ -5,9 +5,9 @@ from flask import jsonify
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
-from ntbase.api import bp, document, json_error, parse_body
-from ntbase.certificates import services
-from ntbase.certificates.views import verify_limit_api
+from ntbase.kernel.api import bp, document, json_error, parse_body
+from ntbase.verification import lookup
+from ntbase.verification.views import verify_limit_api
 
 
 class VerifyOut(BaseModel):
@@ -46,7 +46,7 @@ class SignatureOut(BaseModel):
     message: str = ""
 
 
-def _message(result: services.VerifyResult) -> str:
+def _message(result: lookup.VerifyResult) -> str:
     return {
         "valid": _("This certificate is valid."),
         "revoked": _("This certificate has been revoked."),
@@ -55,7 +55,7 @@ def _message(result: services.VerifyResult) -> str:
     }[result.state]
 
 
-def _out(result: services.VerifyResult) -> dict:
+def _out(result: lookup.VerifyResult) -> dict:
     return dict(result.as_dict(), message=_message(result))
 
 
@@ -65,7 +65,7 @@ def _out(result: services.VerifyResult) -> dict:
           response=VerifyOut, tags=["certificates"],
           errors={422: "The code's check character is wrong (check the code)", 429: "Too many look-ups"})
 def certificate_by_code(code: str):
-    result = services.verify_code(code)
+    result = lookup.verify_code(code)
     resp = jsonify(_out(result))
     # an unknown code answers 200 with the same shape as a found one: nothing to tell apart
     resp.status_code = 422 if result.state == "malformed" else 200
@@ -81,11 +81,11 @@ def verify_signature():
     body, error = parse_body(SignatureIn)
     if error is not None:
         return error
-    text = body.payload if body.payload is not None else services.decode_qr_payload(body.payload_b64 or "")
+    text = body.payload if body.payload is not None else lookup.decode_qr_payload(body.payload_b64 or "")
     if not text:
         return json_error(422, _("Give the payload (or payload_b64) and the signature."), "validation_error",
                           [{"field": "payload", "message": _("This field is required.")}])
-    check = services.check_signature(text, body.signature)
+    check = lookup.check_signature(text, body.signature)
     out = {"signature": check.signature, "payload": check.payload,
            "status": _out(check.status) if check.status else None,
            "message": (_("The signature is genuine.") if check.signature == "genuine"

@@ -3,36 +3,10 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
-from flask_babel import lazy_gettext as _l
+from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
-from ntbase.enums import Role
-from ntbase.extensions import db
-
-
-def init_login(login_manager) -> None:
-    from ntbase.accounts.models import User
-
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = _l("Please log in to continue.")
-    login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        # the profile comes in the same statement: nearly every page shows the user's name
-        user = db.session.get(User, int(user_id), options=[joinedload(User.profile)])
-        return user if user is not None and user.is_active else None
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        from flask import flash, redirect, url_for
-
-        if request.path.startswith("/api/"):
-            abort(401)
-        flash(str(login_manager.login_message), "info")
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+from ntbase.kernel.enums import Role
 
 
 def roles_required(*roles: Role):

@@ -1,9 +1,18 @@
 """Shared form helpers: put a DomainError next to the field where it was typed."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import flash
 from flask_wtf import FlaskForm
 
-from ntbase.db import DomainError
+from ntbase.kernel.db import db
+from ntbase.kernel.errors import DomainError
+
+T = TypeVar("T")
+# errors that are not the user's input: the unit of work answers them with 403 / 404
+PASS_THROUGH = frozenset({"forbidden", "not_found"})
 
 
 def attach_error(form: FlaskForm, err: DomainError) -> None:
@@ -23,37 +32,31 @@ def safe_local_path(target: str | None, default: str) -> str:
     return target if ok else default
 
 
-def submit(form: FlaskForm, action):
-    """Run ``action()`` (a service call) for a validated form, as one transaction: commit
-    and return ``(True, result)``; on a DomainError roll back, show the message next to the
-    field it names and return ``(False, None)``."""
-    from ntbase.db import db
-
+def submit(form: FlaskForm, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Run ``action()`` (a service call) for a validated form: ``(True, result)``; on a
+    DomainError undo what it wrote, show the message next to the field it names and return
+    ``(False, None)``. The request's unit of work commits (see ``ntbase.kernel.uow``)."""
     try:
-        result = action()
+        return True, action()
     except DomainError as err:
+        if err.code in PASS_THROUGH:
+            raise  # 403/404: answered by the unit of work, not shown in the form
         db.session.rollback()
         attach_error(form, err)
         return False, None
-    db.session.commit()
-    return True, result
 
 
-def act(action, success: str) -> bool:
-    """Run a form-less POST action (withdraw, cancel…): commit and flash ``success``, or roll
-    back and flash the error. A DomainError with code "not_found" becomes a 404."""
-    from flask import abort, flash
-
-    from ntbase.db import db
-
+def act(action: Callable[[], object], success: str) -> bool:
+    """Run a form-less POST action (withdraw, cancel…) and flash ``success``; on a
+    DomainError undo it and flash the error. A DomainError "not_found" becomes a 404."""
     try:
         action()
     except DomainError as err:
+        if err.code in PASS_THROUGH:
+            raise
         db.session.rollback()
-        if err.code == "not_found":
-            abort(404)
         flash(err.message, "error")
         return False
-    db.session.commit()
-    flash(success, "success")
+    if success:
+        flash(success, "success")
     return True

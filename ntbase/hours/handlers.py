@@ -1,0 +1,26 @@
+"""How the hours ledger reacts to the others' events."""
+from __future__ import annotations
+
+from ntbase.certificates import services as certificates
+from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
+from ntbase.enrollment import services as enrollments
+from ntbase.hours import ledger
+from ntbase.kernel.events import subscribe
+
+
+@subscribe(CertificateIssued)
+def credit_completed_course(event: CertificateIssued) -> None:
+    """A completed NTBase course enters the learner's ledger, accepted, once."""
+    ledger.record_course_completion(enrollments.get_enrollment(event.enrollment_id),
+                                    certificates.get_certificate(event.certificate_id))
+
+
+@subscribe(CertificateRevoked)
+def withdraw_revoked_hours(event: CertificateRevoked) -> None:
+    """A revoked certificate no longer proves the study: its hours stop counting."""
+    ledger.withdraw_certificate_hours(event.certificate_id, event.actor_id, event.reason, event.at)
+
+
+@subscribe(CertificateReplaced)
+def follow_reissued_certificate(event: CertificateReplaced) -> None:
+    ledger.repoint_certificate(event.old_id, event.new_id)

@@ -1,0 +1,1 @@
+"""Verifying certificate and statement codes: one look-up for the page, the API and bulk checks."""
