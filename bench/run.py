@@ -200,10 +200,12 @@ def endpoint_lines(app, sample: dict, rng: random.Random) -> dict[str, list[str]
     return build_lines(Context(app, sample, rng))
 
 
-def check_status(bases: dict[str, str], lines: dict[str, list[str]]) -> None:
-    """Each endpoint must answer 200 to its first request (not a redirect to the login page)."""
+def check_status(bases: dict[str, str], lines: dict[str, list[str]], servers: dict[str, str] | None = None) -> None:
+    """Each endpoint must answer 200 to its first request (not a redirect to the login page).
+
+    ``bases``: URL per server name; ``servers``: server name per row (default: as declared)."""
     for ep, ls in lines.items():
-        base = bases[ENDPOINTS[ep].server] if ep in ENDPOINTS else bases["ntbase"]
+        base = bases[servers[ep] if servers else ENDPOINTS[ep].server]
         method, path, cookie, ctype, body = ls[0].split("\t")
         headers = {"Cookie": cookie} if cookie else {}
         if ctype:
