@@ -6,9 +6,12 @@
 For each size: a fresh PostgreSQL database is migrated and filled by bench.generate;
 one gunicorn (WORKERS sync workers × THREADS threads) serves it; wrk (Debian) drives each
 endpoint from a separate process at fixed concurrencies for a fixed time, with random real
-and unknown codes, ids and logged-in sessions from Lua (bench/lua/paths.lua). The floor
-(/floor: same app, no database, tiny response) runs in the same pass; every figure carries
-its throughput ratio to the floor's at the same concurrency. SQL statements per request are
+and unknown codes, ids and logged-in sessions from Lua (bench/lua/paths.lua). The rows and
+their targets are declared in bench/endpoints.py. Two floors run in the same pass, at every
+concurrency, before and after the rows (their mean is the reference): a bare Flask app
+(bench/bare_app.py, no NTBase code) under a second gunicorn with the same settings, and
+NTBase's own /floor (same app, no database, tiny response). Every figure carries its
+throughput ratio to both at the same concurrency. SQL statements per request are
 counted in-process with the same database. Then two gunicorn instances share the database
 and are hammered with enrollments for small courses: oversold seats and payments without a
 seat are counted afterwards (both must be 0).
@@ -37,6 +40,21 @@ import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from bench.endpoints import (
+    BARE,
+    ENDPOINTS,
+    FLOOR,
+    REFERENCES,
+    Context,
+    build_lines,
+    combine,
+    evaluate_targets,
+    session_cookies,
+    target_table,
+    tsv,
+    with_ratios,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -96,25 +114,6 @@ def make_app(url: str, instance: str):
                        "CACHE_ENABLED": False})
 
 
-# ---------------------------------------------------------------- sessions
-def session_cookies(app, user_ids: list[int]) -> list[tuple[str, str]]:
-    """(cookie header, CSRF form token) for each user, signed with the app's key."""
-    from flask import session
-    from flask_wtf.csrf import generate_csrf
-
-    out = []
-    serializer = app.session_interface.get_signing_serializer(app)
-    name = app.config["SESSION_COOKIE_NAME"]
-    for uid in user_ids:
-        with app.test_request_context("/"):
-            session["_user_id"] = str(uid)
-            session["_fresh"] = True
-            token = generate_csrf()
-            cookie = f"{name}={serializer.dumps(dict(session))}"
-        out.append((cookie, token))
-    return out
-
-
 # ---------------------------------------------------------------- gunicorn
 def free_port() -> int:
     with socket.socket() as s:
@@ -123,25 +122,38 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, url: str, instance: str, port: int | None = None):
+    """One gunicorn with the bench's worker settings; NTBase on ``url`` unless ``app`` says otherwise."""
+
+    def __init__(self, url: str | None = None, instance: str | None = None, port: int | None = None, *,
+                 app: str = "ntbase:create_app()", health: str = "/healthz", env: dict | None = None,
+                 gunicorn: str | None = None, cwd: Path = ROOT, startup_s: float = 60):
         self.port = port or free_port()
-        env = dict(os.environ, **ENV, DATABASE_URL=url, NTBASE_INSTANCE_PATH=instance,
-                   NTBASE_SIGNING_KEY_DIR=os.path.join(instance, "keys"))
-        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        if env is None:
+            env = dict(os.environ, **ENV, DATABASE_URL=url, NTBASE_INSTANCE_PATH=instance,
+                       NTBASE_SIGNING_KEY_DIR=os.path.join(instance, "keys"))
+        gunicorn = gunicorn or shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         self.proc = subprocess.Popen(
             [gunicorn, "-w", str(WORKERS), "--threads", str(THREADS), "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--timeout", "120", "ntbase:create_app()"],
-            env=env, cwd=ROOT, start_new_session=True)
+             "--log-level", "warning", "--timeout", "120", app],
+            env=env, cwd=cwd, start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 60
+        deadline = time.time() + startup_s
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn ({app}) exited with {self.proc.returncode}")
             try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=2)
+                urllib.request.urlopen(self.base + health, timeout=2)
                 return
             except Exception:  # noqa: BLE001
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError("gunicorn did not start")
+        raise RuntimeError(f"gunicorn ({app}) did not start")
+
+    @classmethod
+    def bare(cls) -> Gunicorn:
+        """The bare Flask floor, same worker settings, no NTBase code or configuration."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NTBASE_", "DATABASE_URL"))}
+        return cls(app="bench.bare_app:app", health="/floor", env=env)
 
     def worker_rss_mb(self) -> list[float]:
         out = []
@@ -183,46 +195,17 @@ def wrk(base: str, lines: list[str], conc: int, duration: float) -> dict:
             "p99_ms": r["p99_us"] / 1000, "requests": r["requests"], "errors": errors}
 
 
-def tsv(method: str, path: str, cookie: str = "", ctype: str = "", body: str = "") -> str:
-    return "\t".join([method, path, cookie, ctype, body])
-
-
-# ---------------------------------------------------------------- endpoints
 def endpoint_lines(app, sample: dict, rng: random.Random) -> dict[str, list[str]]:
-    from ntbase.certificates import codes
-
-    real = sample["certificate_codes"][:1000] or [codes.new_code()]
-    unknown = [codes.new_code() for _ in range(len(real))]
-    mixed = [c for pair in zip(real, unknown, strict=False) for c in pair]
-    course_ids = sample["course_ids"]
-    learners = session_cookies(app, sample["dashboard_learner_ids"][:100])
-    assess_bodies = []
-    for _ in range(50):
-        body = {"year": rng.choice([2021, 2022, 2023, 2024, 2025]),
-                "activities": [{"kind": "course", "hours": rng.choice([24, 30, 40]), "category": "public"},
-                               {"kind": "training_class", "days": rng.choice([2, 5.5, 8])},
-                               {"kind": "conference", "level": "national", "days": 2},
-                               {"kind": "self_study", "hours": rng.choice([10, 45])}],
-                "exemptions": [{"kind": "papers", "year": 2021, "provincial": 1, "city": 1, "county": 0}]}
-        assess_bodies.append(json.dumps(body))
-    return {
-        "floor": [tsv("GET", "/floor")],
-        "catalog_filters": [tsv("GET", f"/courses?category={c}&mode=in_person&sort=price&page={p}")
-                            for c in ("public", "specialized") for p in (1, 2, 3)]
-                           + [tsv("GET", "/courses?category=public&seats_left=1&price_max=300")],
-        "catalog_keyword": [tsv("GET", "/courses?q=" + urllib.parse.quote(w))
-                            for w in ("安全", "护理", "数字", "会计", "建筑", "教学")],
-        "course_page": [tsv("GET", f"/courses/{cid}") for cid in course_ids[:200]],
-        "verify_page": [tsv("GET", "/verify?code=" + codes.display(c)) for c in mixed],
-        "verify_api": [tsv("GET", f"/api/v1/certificates/{c}") for c in mixed],
-        "hours_assess_api": [tsv("POST", "/api/v1/hours/assess", "", "application/json", b) for b in assess_bodies],
-        "learner_dashboard": [tsv("GET", "/me/hours", cookie) for cookie, _ in learners],
-    }
+    """The requests of every declared row (bench/endpoints.py), by row name."""
+    return build_lines(Context(app, sample, rng))
 
 
-def check_status(base: str, lines: dict[str, list[str]]) -> None:
-    """Each endpoint must answer 200 to its first request (not a redirect to the login page)."""
+def check_status(bases: dict[str, str], lines: dict[str, list[str]], servers: dict[str, str] | None = None) -> None:
+    """Each endpoint must answer 200 to its first request (not a redirect to the login page).
+
+    ``bases``: URL per server name; ``servers``: server name per row (default: as declared)."""
     for ep, ls in lines.items():
+        base = bases[servers[ep] if servers else ENDPOINTS[ep].server]
         method, path, cookie, ctype, body = ls[0].split("\t")
         headers = {"Cookie": cookie} if cookie else {}
         if ctype:
@@ -368,10 +351,41 @@ def hammer(app, url: str, instance: str, sample: dict, duration: float) -> dict:
 
 
 # ---------------------------------------------------------------- driver
+def measure(bases: dict[str, str], lines: dict[str, list[str]], concurrencies: list[int], duration: float,
+            label: str = "") -> dict[str, dict[str, dict]]:
+    """One pass: at each concurrency both floors, then every row, then both floors again.
+
+    A floor's figure is the mean of its two runs, and every row's ratios are taken against the
+    floors bracketing it at the same concurrency, so a neighbour loading the shared machine in
+    the middle of the pass weighs on the rows and their references alike.
+    """
+    results: dict[str, dict[str, dict]] = {}
+    refs = [ep for ep in REFERENCES if ep in lines]
+    rows = [ep for ep in lines if ep not in refs]
+    for conc in concurrencies:
+        samples: dict[str, list[dict]] = {ep: [] for ep in refs}
+
+        def run_refs() -> None:
+            for ep in refs:
+                samples[ep].append(wrk(bases[ENDPOINTS[ep].server], lines[ep], conc, duration))  # noqa: B023
+
+        run_refs()
+        measured = {ep: wrk(bases[ENDPOINTS[ep].server], lines[ep], conc, duration) for ep in rows}
+        run_refs()
+        measured.update({ep: combine(samples[ep]) for ep in refs})
+        bare, floor = measured.get(BARE), measured.get(FLOOR)
+        for ep in lines:  # declaration order
+            r = with_ratios(measured[ep], bare, floor)
+            results.setdefault(ep, {})[str(conc)] = r
+            log(f"{label} c={conc} {ep}: {r['rps']} rps p95 {r['p95_ms']} ms "
+                f"ratio to bare {r['ratio_to_bare']} to /floor {r['ratio_to_floor']}")
+    return results
+
+
 def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool) -> dict:
     from bench.generate import generate
 
-    name = f"ntbase_bench_{size.lower()}"
+    name = f"ntbase_bench_{size.lower()}_{os.getpid()}"  # other checkouts may run the smoke at once
     instance = tempfile.mkdtemp(prefix=f"ntbase-bench-{size}-")
     try:  # ids repeat across sizes: start every size with an empty page cache
         import redis
@@ -397,23 +411,24 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
             with db.engine.begin() as c:
                 c.exec_driver_sql("ANALYZE")
         server = Gunicorn(url, instance)
-        results: dict = {}
         try:
-            check_status(server.base, lines)
-            for ls in lines.values():  # warm every worker
-                wrk(server.base, ls, 4, 1)
-            for conc in concurrencies:
-                floor = wrk(server.base, lines["floor"], conc, duration)
-                for ep, ls in lines.items():
-                    r = floor if ep == "floor" else wrk(server.base, ls, conc, duration)
-                    r["ratio_to_floor"] = round(r["rps"] / floor["rps"], 3) if floor["rps"] else None
-                    results.setdefault(ep, {})[str(conc)] = r
-                    log(f"{size} c={conc} {ep}: {r['rps']} rps p95 {r['p95_ms']} ms ratio {r['ratio_to_floor']}")
+            bare = Gunicorn.bare()
+        except BaseException:
+            server.stop()
+            raise
+        bases = {"ntbase": server.base, "bare": bare.base}
+        try:
+            check_status(bases, lines)
+            for ep, ls in lines.items():  # warm every worker
+                wrk(bases[ENDPOINTS[ep].server], ls, 4, 1)
+            results = measure(bases, lines, concurrencies, duration, label=size)
             rss = server.worker_rss_mb()
             bulk = bulk_verify(app, sample, server.base)
         finally:
+            bare.stop()
             server.stop()
-        statements = {ep: count_statements(app, ls) for ep, ls in lines.items()}
+        statements = {ep: count_statements(app, ls) for ep, ls in lines.items()
+                      if ENDPOINTS[ep].server == "ntbase"}
         out = {"size": size, "counts": sample["counts"], "generate_seconds": gen_s, "endpoints": results,
                "sql_statements_per_request": statements, "worker_rss_mb": rss, "bulk_verify": bulk}
         if do_hammer:
@@ -427,21 +442,31 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
 
 
 def markdown(report: dict) -> str:
-    lines = [f"Machine: {report['machine']}; gunicorn {WORKERS} sync workers × {THREADS} thread(s); "
+    workers, threads = report.get("workers", WORKERS), report.get("threads", THREADS)
+    has_bare = any(BARE in res["endpoints"] for res in report["sizes"].values())
+    served = "for NTBase and for the bare Flask floor" if has_bare else "(this run had no bare Flask floor)"
+    lines = [f"Machine: {report['machine']}; gunicorn {workers} sync workers × {threads} thread(s) {served}; "
              f"wrk {report['duration']} s per point; PostgreSQL {report.get('pg', '')}.", ""]
+    targets = evaluate_targets(report)
+    if targets:
+        lines += ["Against the targets (declared in `bench/endpoints.py`; ratios are throughput over the bare "
+                  "Flask floor's and over NTBase's `/floor`, measured at the same concurrency in the same pass):",
+                  "", target_table(targets), ""]
     for size, res in report["sizes"].items():
         c = res["counts"]
         lines.append(f"**Size {size}** — {c['courses']:,} courses, {c['learners']:,} learners, "
                      f"{c['enrollments']:,} enrollments, {c['certificates']:,} certificates, "
                      f"{c['ledger']:,} ledger entries (generated in {res['generate_seconds']} s).")
         lines.append("")
-        lines.append("| endpoint | clients | req/s | ratio to floor | p50 ms | p95 ms | p99 ms | errors | SQL/request |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        lines.append("| endpoint | clients | req/s | ratio to bare floor | ratio to /floor | p50 ms | p95 ms | p99 ms "
+                     "| errors | SQL/request |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for ep, by_c in res["endpoints"].items():
             for conc, r in by_c.items():
-                lines.append(f"| {ep} | {conc} | {r['rps']:,} | {r['ratio_to_floor']} | {r['p50_ms']:.1f} | "
-                             f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | "
-                             f"{res['sql_statements_per_request'].get(ep, '')} |")
+                bare = r.get("ratio_to_bare")
+                lines.append(f"| {ep} | {conc} | {r['rps']:,} | {'—' if bare is None else bare} | "
+                             f"{r.get('ratio_to_floor')} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
+                             f"{r['errors']} | {res['sql_statements_per_request'].get(ep, '')} |")
         b = res.get("bulk_verify", {})
         if "seconds_median" in b:
             lines.append(f"\nBulk verification of {b['rows']:,} codes: {b['seconds_median']} s (median of 3), "
@@ -455,11 +480,37 @@ def markdown(report: dict) -> str:
                          f"{h['seat_count_mismatches']}, payments without a seat {h['payments_without_seat']}.")
         lines.append("")
     if "growth" in report:
-        lines.append("| endpoint | p50 L/S (32 clients) |")
+        lines.append(f"| endpoint | p50 L/S ({report.get('growth_clients', 32)} clients) |")
         lines.append("|---|---:|")
         for ep, g in report["growth"].items():
             lines.append(f"| {ep} | {g} |")
     return "\n".join(lines) + "\n"
+
+
+def growth(report: dict) -> tuple[str, dict[str, float]] | None:
+    """p50 at L over p50 at S for every row both sizes have, at the highest concurrency of the run."""
+    sizes = report["sizes"]
+    if "S" not in sizes or "L" not in sizes:
+        return None
+    small, large = sizes["S"]["endpoints"], sizes["L"]["endpoints"]
+    top = str(max(int(c) for by_c in small.values() for c in by_c))
+    return top, {ep: round(large[ep][top]["p50_ms"] / max(small[ep][top]["p50_ms"], 0.001), 2)
+                 for ep in small if top in small[ep] and top in large.get(ep, {})}
+
+
+def write_report(report: dict, update_readme: bool) -> str:
+    report["targets"] = evaluate_targets(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{report['name']}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    md = markdown(report)
+    (RESULTS / f"{report['name']}.md").write_text(md)
+    if update_readme:
+        readme = ROOT / "README.md"
+        text = readme.read_text()
+        block = f"<!-- bench:start -->\n{md}<!-- bench:end -->"
+        text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", lambda _m: block, text, flags=re.S)
+        readme.write_text(text)
+    return md
 
 
 def main() -> None:
@@ -471,7 +522,15 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="size XS, 1 s per point, one concurrency (CI)")
     ap.add_argument("--no-hammer", action="store_true")
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--render", metavar="JSON", help="measure nothing: rewrite the .md (and, with "
+                    "--update-readme, the README table) from an earlier run's JSON")
     args = ap.parse_args()
+    if args.render:
+        report = json.loads(Path(args.render).read_text())
+        if args.name:
+            report["name"] = args.name
+        print(write_report(report, args.update_readme))
+        return
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     if args.smoke:
@@ -490,23 +549,10 @@ def main() -> None:
               "threads": THREADS, "started": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
     for size in sizes:
         report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer)
-    if "S" in report["sizes"] and "L" in report["sizes"]:
-        top = str(max(concs))
-        report["growth"] = {
-            ep: round(report["sizes"]["L"]["endpoints"][ep][top]["p50_ms"] /
-                      max(report["sizes"]["S"]["endpoints"][ep][top]["p50_ms"], 0.001), 2)
-            for ep in report["sizes"]["S"]["endpoints"]}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    md = markdown(report)
-    (RESULTS / f"{name}.md").write_text(md)
-    print(md)
-    if args.update_readme:
-        readme = ROOT / "README.md"
-        text = readme.read_text()
-        block = f"<!-- bench:start -->\n{md}<!-- bench:end -->"
-        text = re.sub(r"<!-- bench:start -->.*<!-- bench:end -->", block, text, flags=re.S)
-        readme.write_text(text)
+    g = growth(report)
+    if g:
+        report["growth_clients"], report["growth"] = int(g[0]), g[1]
+    print(write_report(report, args.update_readme))
     failures = []
     for size, res in report["sizes"].items():
         h = res.get("hammer")
