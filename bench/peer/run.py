@@ -370,7 +370,7 @@ def run(args) -> None:
         app = make_app(url, instance)
         with app.app_context():
             lines, which = rows(app, sample, peer)
-            from ntbase.db import db
+            from ntbase.kernel.db import db
 
             with db.engine.begin() as c:
                 c.exec_driver_sql("ANALYZE")
