@@ -25,6 +25,10 @@ from ntbase.enums import Category
 from ntbase.forms import attach_error
 
 bp = Blueprint("bases", __name__)
+# the base's seal printed on its certificates (ntbase/bases/seal_views.py)
+from ntbase.bases.seal_views import bp as seal_bp  # noqa: E402
+
+blueprints = [bp, seal_bp]
 
 
 def _category_titles() -> dict[str, str]:
