@@ -11,7 +11,7 @@ from ntbase.bases.models import (  # noqa: F401
     Teacher,
     TrainingBase,
 )
-from ntbase.bases.seal import BaseSeal  # noqa: F401
+from ntbase.bases.seal import Seal  # noqa: F401
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
 from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
 from ntbase.certificates.status_list import StatusListEntry  # noqa: F401

@@ -9,7 +9,8 @@ re-encoding as RGBA — never the uploaded bytes, so no stray chunks or appended
 survive — with near-white pixels made transparent, so a seal scanned on white paper lets
 the issuer's name show through as ink on paper would.
 
-The image lives in the database (one row per base), so every app server can serve and
+The platform has one too, uploaded by the office, for the yearly statements (``Seal``).
+The image lives in the database (one row per owner), so every app server can serve and
 print it. It is served only to who may see the documents it stamps (the base's staff, and
 the holder of one of its certificates), never publicly: a seal image is what a forger wants.
 """
@@ -33,16 +34,36 @@ WHITE_CUTOFF = 235  # grey level above which a pixel counts as paper, not ink
 PRINT_OPACITY = 0.85  # semi-transparent over the issuer line, like ink
 
 
-class BaseSeal(db.Model):
-    __tablename__ = "base_seal"
+class Seal(db.Model):
+    """One seal image per owner: a training base (``base-<id>``), or the platform itself
+    (``office``), whose seal the yearly statements carry — a statement sums a learner's
+    year across every base, so no single base's seal would be true on it."""
 
-    base_id: Mapped[int] = mapped_column(sa.ForeignKey("base.id"), primary_key=True)
+    __tablename__ = "seal"
+    __table_args__ = (sa.CheckConstraint("(owner = 'office') = (base_id IS NULL)", name="owner_matches_base"),)
+
+    owner: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    base_id: Mapped[int | None] = mapped_column(sa.ForeignKey("base.id"), unique=True)
     png: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     width: Mapped[int]
     height: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=now)
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+
+
+PLATFORM = "office"
+
+
+def owner_key(base_id: int | None) -> str:
+    return PLATFORM if base_id is None else f"base-{int(base_id)}"
+
+
+def can_change(actor, base_id: int | None) -> bool:
+    """A base's seal: its own staff (or an admin). The platform's: the office."""
+    if not (actor and actor.is_authenticated):
+        return False
+    return actor.is_office if base_id is None else actor.can_manage_base(base_id)
 
 
 def normalize_png(data: bytes) -> tuple[bytes, int, int]:
@@ -78,18 +99,19 @@ def normalize_png(data: bytes) -> tuple[bytes, int, int]:
     return out.getvalue(), width, height
 
 
-def seal_of(base_id: int) -> BaseSeal | None:
-    return db.session.get(BaseSeal, base_id)
+def seal_of(base_id: int | None) -> Seal | None:
+    """The seal of a base, or the platform's for ``None``."""
+    return db.session.get(Seal, owner_key(base_id))
 
 
-def save_seal(base_id: int, data: bytes, actor) -> BaseSeal:
-    """Upload or replace the base's seal (staff of that base only). Flushes."""
+def save_seal(base_id: int | None, data: bytes, actor) -> Seal:
+    """Upload or replace a seal (see ``can_change``). Flushes."""
     from ntbase.db import PermissionDenied
 
-    if not (actor and actor.is_authenticated and actor.can_manage_base(base_id)):
+    if not can_change(actor, base_id):
         raise PermissionDenied()
     png, width, height = normalize_png(data)
-    seal = seal_of(base_id) or BaseSeal(base_id=base_id)
+    seal = seal_of(base_id) or Seal(owner=owner_key(base_id), base_id=base_id)
     seal.png, seal.width, seal.height = png, width, height
     seal.sha256 = hashlib.sha256(png).hexdigest()
     seal.uploaded_at, seal.uploaded_by_id = now(), actor.id
@@ -98,19 +120,19 @@ def save_seal(base_id: int, data: bytes, actor) -> BaseSeal:
     return seal
 
 
-def remove_seal(base_id: int, actor) -> None:
+def remove_seal(base_id: int | None, actor) -> None:
     from ntbase.db import PermissionDenied
 
-    if not (actor and actor.is_authenticated and actor.can_manage_base(base_id)):
+    if not can_change(actor, base_id):
         raise PermissionDenied()
     seal = seal_of(base_id)
     if seal is None:
-        raise DomainError(_("This base has no seal to remove."))
+        raise DomainError(_("There is no seal to remove."))
     db.session.delete(seal)
     db.session.flush()
 
 
-def print_png(seal: BaseSeal) -> io.BytesIO:
+def print_png(seal: Seal) -> io.BytesIO:
     """The seal as printed: the stored image with its alpha scaled to PRINT_OPACITY."""
     with Image.open(io.BytesIO(seal.png)) as img:
         rgba = img.convert("RGBA")
@@ -121,8 +143,9 @@ def print_png(seal: BaseSeal) -> io.BytesIO:
     return buf
 
 
-def draw_on_pdf(pdf, base_id: int, center_x: float, center_y: float, diameter: float = 40.0) -> bool:
-    """Stamp the base's seal (if it has one) on an fpdf2 page, centred on the issuer line."""
+def draw_on_pdf(pdf, base_id: int | None, center_x: float, center_y: float, diameter: float = 40.0) -> bool:
+    """Stamp the base's (or for ``None`` the platform's) seal, if there is one, on an fpdf2
+    page, centred on the issuer line."""
     seal = seal_of(base_id)
     if seal is None:
         return False
