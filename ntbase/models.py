@@ -11,8 +11,10 @@ from ntbase.bases.models import (  # noqa: F401
     Teacher,
     TrainingBase,
 )
+from ntbase.bases.seal import Seal  # noqa: F401
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
 from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
+from ntbase.certificates.status_list import StatusListEntry  # noqa: F401
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
 from ntbase.hours.models import (  # noqa: F401
     Evidence,

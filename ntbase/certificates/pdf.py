@@ -178,6 +178,10 @@ def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     pdf.set_font("cjk", "", 11)
     pdf.set_xy(w - 28 - 90, qr_y + 27)
     pdf.cell(90, 7, cert.issued_at.date().isoformat(), align="R")
+    # the base's seal over the issuer line (ntbase/bases/seal.py); the signature stays the proof
+    from ntbase.bases.seal import draw_on_pdf
+
+    draw_on_pdf(pdf, cert.base_id, center_x=w - 28 - 24, center_y=qr_y + 20)
 
     if revoked_note:
         pdf.set_text_color(*DANGER)

@@ -105,6 +105,12 @@ def sign(payload: dict, *, create_key_if_none: bool = True) -> tuple[str, str, s
     return text, signature, key.kid
 
 
+def sign_bytes(message: bytes, kid: str) -> bytes:
+    """Ed25519 signature of raw ``message`` (for JOSE: the JWS signing input) by key
+    ``kid``, normally ``active_key().kid``. The private key never leaves the key dir."""
+    return _private(kid).sign(message)
+
+
 def verify(payload_text: str, signature: str, kid: str | None = None) -> bool:
     """True when ``signature`` is a valid signature of ``payload_text`` by key ``kid``
     (read from the payload when not given). Any malformed input is simply False."""

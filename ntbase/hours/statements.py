@@ -194,4 +194,26 @@ def render_pdf(st: Statement, verify_url: str) -> bytes:
                    new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.multi_cell(0, 5, f"签名 Ed25519 signature (key {st.key_id}): {st.signature}",
                    new_x="LMARGIN", new_y="NEXT", align="L")
+    _issuer_with_seal(pdf, font, data["issued_at"][:10])
     return bytes(pdf.output())
+
+
+ISSUER = "南通市专业技术人员继续教育平台 NTBase"
+
+
+def _issuer_with_seal(pdf, font: str, date: str) -> None:
+    """The issuer line, right-aligned, with the platform's seal over it (ntbase/bases/seal.py):
+    a statement sums the year across every base, so it carries the platform's seal."""
+    from ntbase.bases.seal import draw_on_pdf
+
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
+    pdf.ln(8)
+    top = pdf.get_y()
+    pdf.set_font(font, size=10)
+    pdf.cell(0, 6, "出具单位 Issued by", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, size=13)
+    pdf.cell(0, 8, ISSUER, align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(font, size=10)
+    pdf.cell(0, 6, date, align="R", new_x="LMARGIN", new_y="NEXT")
+    draw_on_pdf(pdf, None, center_x=pdf.w - pdf.r_margin - 22, center_y=top + 11)
