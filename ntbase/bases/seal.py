@@ -25,7 +25,8 @@ from flask_babel import gettext as _
 from PIL import Image, ImageChops, UnidentifiedImageError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ntbase.db import DomainError, db, now
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 
 MAX_BYTES = 1024 * 1024
 MAX_SIDE = 2000
@@ -106,7 +107,7 @@ def seal_of(base_id: int | None) -> Seal | None:
 
 def save_seal(base_id: int | None, data: bytes, actor) -> Seal:
     """Upload or replace a seal (see ``can_change``). Flushes."""
-    from ntbase.db import PermissionDenied
+    from ntbase.kernel.errors import PermissionDenied
 
     if not can_change(actor, base_id):
         raise PermissionDenied()
@@ -121,7 +122,7 @@ def save_seal(base_id: int | None, data: bytes, actor) -> Seal:
 
 
 def remove_seal(base_id: int | None, actor) -> None:
-    from ntbase.db import PermissionDenied
+    from ntbase.kernel.errors import PermissionDenied
 
     if not can_change(actor, base_id):
         raise PermissionDenied()

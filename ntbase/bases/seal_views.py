@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
-from ntbase.auth import base_manager_required, office_required
 from ntbase.bases import seal
-from ntbase.forms import act, submit
+from ntbase.kernel.auth import base_manager_required, office_required
+from ntbase.kernel.forms import act, submit
 
 bp = Blueprint("seal", __name__)
 
@@ -47,7 +47,7 @@ def _page(base, form, status: int = 200):
         "bases/seal.html", base=base, form=form, remove_form=RemoveSealForm(), current=seal.seal_of(base_id),
         image_url=lambda v: url_for(prefix + "image", v=v, **kw),
         remove_url=url_for(prefix + "remove", **kw),
-        back_url=url_for("bases.manage", base_id=base_id) if base is not None else url_for("office.index"),
+        back_url=url_for("catalog.base_dashboard", base_id=base_id) if base is not None else url_for("office.index"),
         owner_name=base.name if base is not None else _("The platform (yearly hours statements)")), status
 
 
@@ -133,7 +133,7 @@ def certificate_image(cert_id: int):
     """The seal as printed on one certificate, for whoever may see that certificate."""
     from ntbase.certificates.models import Certificate
     from ntbase.certificates.services import can_view_document
-    from ntbase.db import db
+    from ntbase.kernel.db import db
 
     cert = db.session.get(Certificate, cert_id)
     if cert is None or not can_view_document(current_user, cert):
@@ -148,9 +148,9 @@ def certificate_image(cert_id: int):
 @login_required
 def statement_image(statement_id: int):
     """The platform's seal as printed on one statement, for whoever may see that statement."""
-    from ntbase.db import db
     from ntbase.hours.models import Statement
     from ntbase.hours.statements import can_view
+    from ntbase.kernel.db import db
 
     st = db.session.get(Statement, statement_id)
     if st is None or not can_view(st, current_user):

@@ -25,10 +25,6 @@ from ntbase.kernel.enums import Category
 from ntbase.kernel.forms import submit
 
 bp = Blueprint("bases", __name__)
-# the base's seal printed on its certificates (ntbase/bases/seal_views.py)
-from ntbase.bases.seal_views import bp as seal_bp  # noqa: E402
-
-blueprints = [bp, seal_bp]
 
 
 def _category_titles() -> dict[str, str]:

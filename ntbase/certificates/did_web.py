@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import sqlalchemy as sa
 
 from ntbase.certificates.models import SigningKey
-from ntbase.db import db
+from ntbase.kernel.db import db
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 JWK_CONTEXT = "https://w3id.org/security/jwk/v1"
@@ -33,7 +33,7 @@ def did_for_url(base_url: str) -> str:
 
 
 def site_did() -> str:
-    from ntbase.templating import public_base_url
+    from ntbase.kernel.formatting import public_base_url
 
     return did_for_url(public_base_url())
 

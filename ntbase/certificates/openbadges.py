@@ -33,7 +33,7 @@ from flask_babel import gettext as _
 from ntbase.certificates import codes, signing
 from ntbase.certificates.did_web import method_id, site_did
 from ntbase.certificates.models import Certificate
-from ntbase.db import DomainError
+from ntbase.kernel.errors import DomainError
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -58,7 +58,7 @@ def _hours(value) -> str:
 
 
 def _base_url() -> str:
-    from ntbase.templating import public_base_url
+    from ntbase.kernel.formatting import public_base_url
 
     return public_base_url().rstrip("/")
 
@@ -99,7 +99,7 @@ def _envelope(kind: str, code: str, issuer: dict, issued_at: datetime, name: str
 def certificate_credential(cert: Certificate) -> dict:
     """The unsigned OpenBadgeCredential of ``cert`` (gives it a status entry if it has none)."""
     from ntbase.certificates import status_list
-    from ntbase.enums import Category
+    from ntbase.kernel.enums import Category
 
     base_url = _base_url()
     entry = status_list.assign_entry(cert)

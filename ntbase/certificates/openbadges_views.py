@@ -15,8 +15,8 @@ from flask_wtf import FlaskForm
 from ntbase.certificates import did_web, openbadges, signing, status_list
 from ntbase.certificates import services as certificates
 from ntbase.certificates.models import Certificate
-from ntbase.db import db
-from ntbase.forms import submit
+from ntbase.kernel.db import db
+from ntbase.kernel.forms import submit
 
 bp = Blueprint("openbadges", __name__)
 

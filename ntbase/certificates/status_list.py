@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ntbase.certificates.models import Certificate, CertificateState
 from ntbase.certificates.signing import b64u
-from ntbase.db import DomainError, db, now
+from ntbase.kernel.db import db, now
+from ntbase.kernel.errors import DomainError
 
 LIST_SIZE = 16 * 1024 * 8  # bits
 FILL_LIMIT = LIST_SIZE // 2
@@ -50,7 +51,7 @@ class StatusListEntry(db.Model):
 
 
 def status_list_url(list_id: int, base_url: str | None = None) -> str:
-    from ntbase.templating import public_base_url
+    from ntbase.kernel.formatting import public_base_url
 
     return f"{(base_url or public_base_url()).rstrip('/')}/credentials/status/{list_id}"
 

@@ -27,10 +27,7 @@ from ntbase.kernel.forms import submit
 
 bp = Blueprint("certificates", __name__)
 wellknown = Blueprint("wellknown", __name__, url_prefix="/.well-known")
-# Open Badges 3.0 credentials, did:web document, status lists (ntbase/certificates/openbadges_views.py)
-from ntbase.certificates.openbadges_views import bp as openbadges_bp  # noqa: E402
-
-blueprints = [bp, wellknown, openbadges_bp]
+blueprints = [bp, wellknown]
 
 
 def _public_base_url() -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ntbase.kernel.db import db, now
 from ntbase.kernel.security import redact_ids
@@ -142,19 +142,7 @@ def record_view(action: str, actor=None, *, subject_user_id: int | None = None, 
                         object_id=object_id, detail=detail, ip=ip, label=label))
 
 
-def write_pending_views(session) -> int:
-    """Called by the unit of work after its commit or rollback."""
-    rows = session.info.pop(PENDING_VIEWS, None)
-    if not rows:
-        return 0
-    session.add_all(AuditLog(**r) for r in rows)
-    session.commit()
-    return len(rows)
-
-
-def views_of(user_id: int, limit: int = 500) -> list[AuditLog]:
-    """What the person may see: who touched their record, newest first."""
-    return db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.subject_user_id == user_id).options(selectinload(AuditLog.actor))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
-    ).all()
+def take_pending_views(session) -> list[AuditLog]:
+    """The looks recorded during a unit of work, as rows to insert (the unit of work writes
+    them in a transaction of their own after its commit or rollback)."""
+    return [AuditLog(**r) for r in session.info.pop(PENDING_VIEWS, None) or []]

@@ -89,7 +89,7 @@ def commit() -> None:
     session = db.session()
     if session.in_transaction():
         db.session.commit()  # through the scoped session, the one place a request commits
-    audit.write_pending_views(session)
+    _write_pending_views(session)
     _run_after_commit(session)
 
 
@@ -98,7 +98,7 @@ def rollback() -> None:
     if session.in_transaction():
         db.session.rollback()
     session.info.pop("uow_after_commit", None)
-    audit.write_pending_views(session)
+    _write_pending_views(session)
 
 
 @contextmanager
@@ -110,6 +110,13 @@ def unit_of_work() -> Iterator[Session]:
         rollback()
         raise
     commit()
+
+
+def _write_pending_views(session) -> None:
+    rows = audit.take_pending_views(session)
+    if rows:
+        session.add_all(rows)
+        db.session.commit()
 
 
 def after_commit(fn: Callable[[], None]) -> None:

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from ntbase.bases import seal
 from ntbase.bases.seal import Seal
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests import factories
 from tests.attendance.helpers import completed_certificate, login_as
 

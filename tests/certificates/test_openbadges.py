@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from ntbase.certificates import did_web, services, signing, status_list
 from ntbase.certificates.status_list import LIST_SIZE, StatusListEntry
-from ntbase.db import db
+from ntbase.kernel.db import db
 from tests import factories
 from tests.attendance.helpers import completed_certificate, login_as
 

@@ -2,8 +2,8 @@
 certificate and downloads the certificate as an Open Badge (a VC-JWT)."""
 import jwt
 
-from ntbase.db import db
-from ntbase.enums import Role
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Role
 from tests.attendance.helpers import completed_certificate
 from tests.bases.test_seal import seal_png
 from tests.e2e.conftest import shot

@@ -1,8 +1,8 @@
 """Seals printed over the issuer line: one per training base (its certificates) and one for
 the platform (the yearly statements). PNG, re-encoded on upload.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 13:58:08.515321
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
