@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ntbase.hours import status
 from ntbase.hours.policy import ensure_default_policies
 from ntbase.hours.services import assess_learner_year
 from ntbase.kernel.uow import unit_of_work
@@ -15,6 +16,13 @@ def register(group):
         with unit_of_work():
             ensure_default_policies()
         click.echo("hours policies ensured")
+
+    @group.command("hours-rebuild-status")
+    def hours_rebuild_status():
+        """Recompute every learner's kept yearly status from the ledger (after an upgrade)."""
+        with unit_of_work():
+            n = status.rebuild()
+        click.echo(f"yearly status rows written: {n}")
 
     @group.command("hours-assess")
     @click.argument("learner_id", type=int)

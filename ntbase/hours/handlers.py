@@ -4,7 +4,8 @@ from __future__ import annotations
 from ntbase.certificates import services as certificates
 from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
 from ntbase.enrollment import services as enrollments
-from ntbase.hours import ledger
+from ntbase.hours import ledger, status
+from ntbase.hours.events import LedgerChanged, PolicyChanged
 from ntbase.kernel.events import subscribe
 
 
@@ -24,3 +25,15 @@ def withdraw_revoked_hours(event: CertificateRevoked) -> None:
 @subscribe(CertificateReplaced)
 def follow_reissued_certificate(event: CertificateReplaced) -> None:
     ledger.repoint_certificate(event.old_id, event.new_id)
+
+
+@subscribe(LedgerChanged)
+def refresh_yearly_status(event: LedgerChanged) -> None:
+    status.refresh([event.learner_id])
+
+
+@subscribe(PolicyChanged)
+def rejudge_every_learner(event: PolicyChanged) -> None:
+    """A policy edit is rare and its effect is city-wide: every kept year is judged again,
+    in the same transaction as the edit."""
+    status.rebuild()

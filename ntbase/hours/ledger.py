@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ntbase.hours.events import LedgerChanged
 from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.kernel.events import publish
 from ntbase.kernel.db import db, now
 
 
@@ -29,6 +31,7 @@ def record_course_completion(enrollment, certificate=None) -> LedgerEntry:
     )
     db.session.add(entry)
     db.session.flush()
+    publish(LedgerChanged(entry.learner_id))
     return entry
 
 
@@ -42,6 +45,8 @@ def withdraw_certificate_hours(certificate_id: int, actor_id: int | None, reason
         entry.reviewed_by_id, entry.reviewed_at = actor_id, at
         entry.review_reason = reason
     db.session.flush()
+    for learner_id in {e.learner_id for e in entries}:
+        publish(LedgerChanged(learner_id))
     return len(entries)
 
 

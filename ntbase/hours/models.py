@@ -178,3 +178,28 @@ class Statement(db.Model):
     signature: Mapped[str] = mapped_column(sa.String(100))
 
     learner = relationship("User")
+
+
+class YearlyStatus(db.Model):
+    """A learner's year as the engine judges it, kept up to date with the ledger
+    (ntbase.hours.status): what every list of many learners reads."""
+
+    __tablename__ = "yearly_status"
+    __table_args__ = (
+        sa.Index("ix_yearly_status_year_complies", "year", "complies"),
+        sa.CheckConstraint("counted_total >= 0 AND counted_public >= 0", name="counted_nonneg"),
+        sa.CheckConstraint("short_total >= 0 AND short_public >= 0", name="short_nonneg"),
+    )
+
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    counted_total: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    counted_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    required_total: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    required_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    complies: Mapped[bool]
+    short_total: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    short_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    total_exempt: Mapped[bool] = mapped_column(default=False)
+    policy_year: Mapped[int]  # effective year of the policy row that judged it
+    updated_at: Mapped[datetime] = mapped_column(default=now)

@@ -14,8 +14,11 @@ from flask_babel import gettext as _
 
 from ntbase.hours.engine import PolicyRule, select_policy
 from ntbase.hours.models import Policy, PolicyChange, RoundYear
+from ntbase.hours.events import PolicyChanged
+from ntbase.kernel.cache import memo
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 
 # RULES §2: Art. 16 (2011 measures) and notice §1 (2021 notice, after 人社部令第25号)
 DEFAULT_POLICIES = [
@@ -81,8 +84,6 @@ def ensure_default_policies() -> None:
 def load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
     """Every policy row and the round table. Read far more than written, so kept per process
     until a committed write to ``policy`` or ``round_year`` bumps the cache version."""
-    from ntbase.kernel.cache import memo
-
     return memo("policy", "rules", _load_rules)
 
 
@@ -93,6 +94,10 @@ def _load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
     rounds = {r.round: r.year for r in db.session.scalars(sa.select(RoundYear))}
     rules = [rule_from_row(r) for r in rows] or default_rules()
     return rules, (rounds if rows else (rounds or dict(DEFAULT_ROUNDS)))
+
+
+def policy_for_effective_year(year: int) -> Policy | None:
+    return db.session.scalar(sa.select(Policy).where(Policy.effective_year == year))
 
 
 def rule_for_year(year: int) -> PolicyRule:
@@ -159,6 +164,7 @@ def save_policy(*, effective_year: int, required_total, required_public, public_
         db.session.add(PolicyChange(policy_id=row.id, before=before, after=after, reason=reason,
                                     actor_id=actor_id))
         db.session.flush()
+        publish(PolicyChanged(min(row.effective_year, before["effective_year"] if before else row.effective_year)))
     return row
 
 
@@ -186,6 +192,7 @@ def set_round_year(round_no: int, year: int, reason: str, actor_id: int | None) 
                                 after={"round": int(round_no), "year": int(year)}, reason=reason,
                                 actor_id=actor_id))
     db.session.flush()
+    publish(PolicyChanged(policy.effective_year))
     return row
 
 

@@ -18,12 +18,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
+from ntbase.accounts.services import notify
 from ntbase.hours import engine
+from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
 from ntbase.hours.engine import Activity, Assessment, Exemption, Period, PeriodAssessment
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
+from ntbase.hours.events import LedgerChanged
 
 # what a learner may record (course completions enter by themselves; adjustments are the office's)
 EXTERNAL_KINDS = ("conference", "training_class", "talent_base_training", "online_course",
@@ -268,7 +272,13 @@ def record_appointment_period(learner_id: int, start_year, end_year, actor_id: i
                                recorded_by_id=actor_id)
     db.session.add(period)
     db.session.flush()
+    publish(LedgerChanged(learner_id))
     return period
+
+
+def periods_of(learner_id: int) -> list[AppointmentPeriod]:
+    return db.session.scalars(sa.select(AppointmentPeriod).where(AppointmentPeriod.learner_id == learner_id)
+                              .order_by(AppointmentPeriod.start_year.desc())).all()
 
 
 def delete_appointment_period(period_id: int, learner_id: int) -> None:
@@ -277,13 +287,12 @@ def delete_appointment_period(period_id: int, learner_id: int) -> None:
         raise DomainError(_("This period does not exist."), code="not_found")
     db.session.delete(period)
     db.session.flush()
+    publish(LedgerChanged(learner_id))
 
 
 # ------------------------------------------------------------------ office review
 
 def _notify_review(learner_id: int, accepted: bool, what: str, reason: str) -> None:
-    from ntbase.accounts.services import notify
-
     learner = db.session.get(User, learner_id)
     with force_locale((learner.locale if learner else None) or "zh_CN"):
         title = (_("Your hours entry “%(what)s” was accepted.", what=what) if accepted
@@ -317,6 +326,7 @@ def review_entry(entry_id: int, accept: bool, reason: str, actor_id: int, *,
         raise DomainError(_("This entry does not exist."), code="not_found")
     _review(entry, accept, reason, actor_id, at)
     db.session.flush()
+    publish(LedgerChanged(entry.learner_id))
     _notify_review(entry.learner_id, accept, entry.title, entry.review_reason)
     return entry
 
@@ -328,6 +338,7 @@ def review_exemption(event_id: int, accept: bool, reason: str, actor_id: int, *,
         raise DomainError(_("This entry does not exist."), code="not_found")
     _review(event, accept, reason, actor_id, at)
     db.session.flush()
+    publish(LedgerChanged(event.learner_id))
     _notify_review(event.learner_id, accept, event.title, event.review_reason)
     return event
 
@@ -385,36 +396,11 @@ def add_adjustment(learner_id: int, year, hours, category: str, reason: str, act
                         reviewed_by_id=actor_id, reviewed_at=now(), review_reason=reason)
     db.session.add(entry)
     db.session.flush()
+    publish(LedgerChanged(learner_id))
     return entry
 
 
 # ------------------------------------------------------------------ assessment
-
-def entry_activity(entry: LedgerEntry) -> Activity:
-    return Activity(kind=entry.kind, days=entry.days, hours=entry.hours, category=entry.category,
-                    level=entry.level, region=entry.region, title=entry.title)
-
-
-def event_exemption(event: ExemptionEvent) -> Exemption:
-    return Exemption(kind=event.kind, year=event.year, level=event.level, grade=event.grade,
-                     characters=event.characters, provincial=event.papers_provincial or 0,
-                     city=event.papers_city or 0, county=event.papers_county or 0, round=event.round)
-
-
-def entry_hours(entry: LedgerEntry) -> Decimal:
-    """What an entry is worth under Art. 17 (before the yearly caps)."""
-    hours, _rate = engine.activity_hours(entry_activity(entry))
-    return engine.round1(hours)
-
-
-def period_for(periods, year: int) -> Period | None:
-    """The recorded appointment period holding ``year`` (the latest, if several)."""
-    best = None
-    for p in periods:
-        if p.start_year <= year <= p.end_year and (best is None or p.start_year > best.start_year):
-            best = p
-    return Period(best.start_year, best.end_year) if best is not None else None
-
 
 def _counting(include_pending: bool):
     return (EntryState.ACCEPTED, EntryState.PENDING) if include_pending else (EntryState.ACCEPTED,)

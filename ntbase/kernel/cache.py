@@ -25,6 +25,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ntbase.kernel.db import db
+
 log = logging.getLogger(__name__)
 
 # namespace -> tables whose writes invalidate it
@@ -151,6 +153,8 @@ def memo(ns: str, name: str, load):
     (for small, rarely written data such as the yearly policies)."""
     if not has_app_context() or "ntbase_cache" not in current_app.extensions or not page_cache().enabled:
         return load()
+    if ns in db.session().info.get("ntbase_cache_dirty", ()):
+        return load()  # this transaction wrote to it: what it reads must include its own writes
     store = current_app.extensions.setdefault("ntbase_memo", {})
     version = page_cache().version(ns)
     hit = store.get((ns, name))
