@@ -5,8 +5,8 @@ import sqlalchemy as sa
 
 from ntbase.hours.events import LedgerChanged
 from ntbase.hours.models import EntryState, LedgerEntry
-from ntbase.kernel.events import publish
 from ntbase.kernel.db import db, now
+from ntbase.kernel.events import publish
 
 
 def record_course_completion(enrollment, certificate=None) -> LedgerEntry:

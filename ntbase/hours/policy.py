@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ntbase.hours.engine import PolicyRule, select_policy
-from ntbase.hours.models import Policy, PolicyChange, RoundYear
 from ntbase.hours.events import PolicyChanged
+from ntbase.hours.models import Policy, PolicyChange, RoundYear
 from ntbase.kernel.cache import memo
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError

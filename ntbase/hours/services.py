@@ -21,13 +21,13 @@ from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.accounts.services import notify
 from ntbase.hours import engine
 from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
-from ntbase.hours.engine import Activity, Assessment, Exemption, Period, PeriodAssessment
+from ntbase.hours.engine import Assessment, PeriodAssessment
+from ntbase.hours.events import LedgerChanged
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
-from ntbase.hours.events import LedgerChanged
 
 # what a learner may record (course completions enter by themselves; adjustments are the office's)
 EXTERNAL_KINDS = ("conference", "training_class", "talent_base_training", "online_course",
