@@ -9,6 +9,7 @@ URLs, so S3 itself answers their Range requests.
 """
 from __future__ import annotations
 
+import io
 from typing import BinaryIO
 
 import boto3
@@ -120,6 +121,9 @@ class S3Storage:
         except ClientError as exc:
             if _missing(exc):
                 raise ObjectNotFound(key) from None
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                self.size(key)  # still ObjectNotFound for a missing key
+                return io.BytesIO(b"")  # starts past the end: nothing, as a local file reads
             raise
 
     def size(self, key: str) -> int:

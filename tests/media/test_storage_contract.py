@@ -65,6 +65,14 @@ def test_open_range_reads_inclusive_ranges(backend, start, end):
         assert fh.read() == data[start: None if end is None else end + 1]
 
 
+def test_a_range_past_the_end_reads_nothing(backend):
+    key = backend.storage.put(io.BytesIO(b"0123456789"), content_type="video/mp4").key
+    with backend.storage.open_range(key, 5, 100) as fh:
+        assert fh.read() == b"56789"
+    with backend.storage.open_range(key, 50) as fh:
+        assert fh.read() == b""
+
+
 def test_missing_and_deleted_objects(backend):
     key = backend.storage.put(io.BytesIO(b"x" * 10), content_type="video/mp4").key
     backend.storage.delete(key)
