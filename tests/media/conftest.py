@@ -1,5 +1,5 @@
 """Fixtures for the media tests: generated sample files, an S3-compatible server started by
-the tests themselves (moto, in its own process, over HTTP), and one ``storage`` fixture
+the tests themselves (moto, in its own process, over HTTP), and one ``backend`` fixture
 parametrised over both backends so the same contract runs against each.
 
 With ``CI=true`` an S3 server that does not start fails the run instead of skipping.
@@ -24,7 +24,6 @@ from ntbase.media.samples import make_samples
 
 CI = os.environ.get("CI", "").lower() == "true"
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "test-secret-key-" + "x" * 32
 START_TIMEOUT_SECONDS = 60
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1"}
