@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: Chromium for browser tests, CJK fonts so Chinese
-# renders in screenshots and PDFs, poppler for PDF text checks. Installs only what is missing.
+# renders in screenshots and PDFs, poppler for PDF text checks, ffmpeg (ffprobe reads lesson
+# videos; ffmpeg makes the sample media). Installs only what is missing.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -8,6 +9,7 @@ need=()
 [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v pdftotext >/dev/null || need+=(poppler-utils poppler-data)
 command -v wrk >/dev/null || need+=(wrk)
+{ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || need+=(ffmpeg)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing system packages: ${need[*]} (run as root: apt-get install -y ${need[*]})" >&2

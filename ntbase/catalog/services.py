@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -28,6 +28,7 @@ from ntbase.bases.services import (
     record_disclosure_version,
     snapshot_of,
 )
+from ntbase.catalog import inputs
 from ntbase.catalog.events import CourseCancelled, CourseChanged, SessionsRemoved
 from ntbase.catalog.models import (
     Course,
@@ -38,7 +39,6 @@ from ntbase.catalog.models import (
     CourseStatus,
 )
 from ntbase.kernel.db import db, now
-from ntbase.kernel.enums import PROFESSION_CODES, Category, TitleLevel
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
 
@@ -172,14 +172,7 @@ def base_courses(base_id: int, page: int = 1, per_page: int = 50):
 
 
 # ---------------------------------------------------------------- validation
-def _choice(value: str, enum_cls, field: str, message: str):
-    try:
-        return enum_cls(value)
-    except ValueError as exc:
-        raise DomainError(message, field=field) from exc
-
-
-def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) -> list[tuple[FeeItem, int, int]]:
+def _resolve_fee_lines(course: Course, base: TrainingBase, data: inputs.CourseFields) -> list[tuple[FeeItem, int, int]]:
     """[(fee item, quantity, amount_fen)] at the amounts of the disclosure in force.
 
     One exception: a published course whose fee items and quantities stay the same keeps
@@ -190,14 +183,7 @@ def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) ->
     chosen: list[tuple[FeeItem, int]] = []
     seen = set()
     for li in data.fee_lines:
-        try:
-            qty = int(li.quantity)
-        except (TypeError, ValueError) as exc:
-            raise DomainError(_("Enter a whole number of units."), field="fee_lines") from exc
-        if qty == 0:
-            continue
-        if qty < 0 or qty > 1000:
-            raise DomainError(_("Enter a whole number of units."), field="fee_lines")
+        qty = li.quantity
         item = items.get(li.fee_item_id)
         if item is None or li.fee_item_id in seen:
             raise DomainError(_("Choose fee items from your base's declared fee items."), field="fee_lines")
@@ -214,8 +200,6 @@ def _resolve_fee_lines(course: Course, base: TrainingBase, data: CourseInput) ->
     total = sum(amount for _i, _q, amount in lines)
     declared = data.price_fen
     if declared is not None:
-        if declared < 0:
-            raise DomainError(_("A price cannot be negative."), field="price")
         if lines and declared != total:
             raise DomainError(_("The price does not equal the sum of the fee items chosen."), field="price")
         if not lines and declared > 0:
@@ -264,160 +248,99 @@ def _check_overlaps(course: Course, sessions: list[SessionInput]) -> None:
             field="sessions")
 
 
-def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime) -> set[str]:
-    """Validate ``data`` completely, then write it to ``course``. Returns the sensitive
-    fields (price, schedule, location) that changed."""
-    title = (data.title or "").strip()
-    if not title:
-        raise DomainError(_("This field is required."), field="title")
-    if len(title) > 200:
-        raise DomainError(_("At most %(n)s characters.", n=200), field="title")
-    category = _choice(data.category, Category, "category", _("Choose a category."))
-    mode = _choice(data.mode, CourseMode, "mode", _("Choose how the course is taught."))
-    series = [s for s in (data.profession_series or []) if s]
-    if not set(series) <= set(PROFESSION_CODES):
-        raise DomainError(_("Choose a profession series."), field="profession_series")
-    levels = [s for s in (data.staff_levels or []) if s]
-    if not set(levels) <= {t.value for t in TitleLevel}:
-        raise DomainError(_("Choose a title level."), field="staff_levels")
-
-    fee_lines = _resolve_fee_lines(course, base, data)
-    price_fen = sum(a for _i, _q, a in fee_lines)
-
-    # sessions and rooms
-    if not data.sessions:
-        raise DomainError(_("Add at least one session (date, start and end time)."), field="sessions")
-    sessions = sorted(data.sessions, key=lambda s: s.starts_at)
-    for s in sessions:
-        if s.ends_at <= s.starts_at:
-            raise DomainError(_("A session must end after it starts (%(d)s).",
-                                d=s.starts_at.strftime("%Y-%m-%d %H:%M")), field="sessions")
-        if s.ends_at - s.starts_at > timedelta(hours=14):
-            raise DomainError(_("A session lasts at most one day; add one session per day."), field="sessions")
-    room_id = data.room_id or None
-    if mode == CourseMode.ONLINE:
-        room_id = None
-        sessions = [SessionInput(s.starts_at, s.ends_at, None, s.topic) for s in sessions]
-    else:
-        sessions = [SessionInput(s.starts_at, s.ends_at, s.room_id or room_id, s.topic) for s in sessions]
-    ids = {s.room_id for s in sessions if s.room_id} | ({room_id} if room_id else set())
+def _place(base: TrainingBase, f: inputs.CourseFields) -> tuple[dict[int, Room], int | None]:
+    """The rooms the course uses (all declared by its base) and its location."""
+    ids = {s.room_id for s in f.sessions if s.room_id} | ({f.room_id} if f.room_id else set())
     rooms = _resolve_rooms(base, ids)
-    if mode == CourseMode.IN_PERSON:
-        if room_id is None:
-            raise DomainError(_("An in-person course needs a teaching location and room."), field="room_id")
-    location_id = rooms[room_id].location_id if room_id else None
-    _check_overlaps(course, sessions)
+    if f.mode == CourseMode.IN_PERSON and f.room_id is None:
+        raise DomainError(_("An in-person course needs a teaching location and room."), field="room_id")
+    return rooms, (rooms[f.room_id].location_id if f.room_id else None)
 
-    # hours (Art. 17)
-    talent = bool(data.is_talent_training)
-    if talent and not base.is_talent_base:
+
+def _hours(base: TrainingBase, f: inputs.CourseFields) -> Decimal:
+    """Art. 17: an in-person course at most its days × 6 h (8 h as high-level talent
+    training at a designated base); an online course declares its hours."""
+    if f.is_talent_training and not base.is_talent_base:
         raise DomainError(_("Only a designated city high-level talent training base may run courses as "
                             "high-level talent training (8 hours a day)."), field="is_talent_training")
-    hours = data.hours
-    if hours is not None:
-        hours = Decimal(hours)
-        if hours != hours.quantize(ONE_PLACE):
-            raise DomainError(_("Enter hours as a number with at most one decimal place."), field="hours")
-        if hours <= 0:
-            raise DomainError(_("Hours must be more than 0; leave the field empty for the Art. 17 default."),
-                              field="hours")
-    if mode == CourseMode.ONLINE:
-        if hours is None:
-            raise DomainError(_("An online course declares its hours."), field="hours")
-        if hours > 999:
-            raise DomainError(_("Enter hours as a number with at most one decimal place."), field="hours")
-    else:
-        limit = default_hours(sessions, talent)
-        if hours is None:
-            hours = limit
-        elif hours > limit:
-            raise DomainError(_("At most %(max)s hours: %(days)s days × %(rate)s hours a day (Art. 17). A base may "
-                                "declare fewer hours, never more.", max=limit, days=training_days(sessions),
-                                rate=TALENT_HOURS_PER_DAY if talent else HOURS_PER_DAY), field="hours")
+    if f.mode == CourseMode.ONLINE:
+        return f.hours
+    limit = default_hours(f.sessions, f.is_talent_training)
+    if f.hours is not None and f.hours > limit:
+        raise DomainError(_("At most %(max)s hours: %(days)s days × %(rate)s hours a day (Art. 17). A base may "
+                            "declare fewer hours, never more.", max=limit, days=training_days(f.sessions),
+                            rate=TALENT_HOURS_PER_DAY if f.is_talent_training else HOURS_PER_DAY), field="hours")
+    return f.hours if f.hours is not None else limit
 
-    # teachers
-    teacher_ids = list(dict.fromkeys(int(t) for t in (data.teacher_ids or [])))
-    if not teacher_ids:
-        raise DomainError(_("Choose at least one teacher."), field="teacher_ids")
+
+def _teachers(course: Course, base: TrainingBase, ids: list[int]) -> list:
     by_id = {t.id: t for t in base.teachers}
     current = {t.id for t in course.teachers}
-    if any(t not in by_id or (not by_id[t].active and t not in current) for t in teacher_ids):
+    if any(t not in by_id or (not by_id[t].active and t not in current) for t in ids):
         raise DomainError(_("Choose teachers from your base's list."), field="teacher_ids")
-    teachers = [by_id[t] for t in teacher_ids]
+    return [by_id[t] for t in ids]
 
-    # capacity and enrollment window
-    try:
-        capacity = int(data.capacity)
-    except (TypeError, ValueError) as exc:
-        raise DomainError(_("Enter a whole number of at least 1."), field="capacity") from exc
-    if capacity < 1:
-        raise DomainError(_("Enter a whole number of at least 1."), field="capacity")
-    if capacity > MAX_CAPACITY:
-        raise DomainError(_("At most %(n)s seats.", n=MAX_CAPACITY), field="capacity")
-    if capacity < course.seats_taken:
+
+def _capacity(course: Course, f: inputs.CourseFields, rooms: dict[int, Room]) -> int:
+    if f.capacity < course.seats_taken:
         raise DomainError(_("Seats already taken: %(n)s. The capacity cannot be lower.", n=course.seats_taken),
                           field="capacity")
-    if mode == CourseMode.IN_PERSON and capacity > rooms[room_id].seats:
-        raise DomainError(_("The room has %(n)s seats: the capacity cannot be higher.", n=rooms[room_id].seats),
+    if f.mode == CourseMode.IN_PERSON and f.capacity > rooms[f.room_id].seats:
+        raise DomainError(_("The room has %(n)s seats: the capacity cannot be higher.", n=rooms[f.room_id].seats),
                           field="capacity")
-    first = sessions[0].starts_at
-    opens = data.enroll_opens_at or min(now_, first - timedelta(minutes=1))
-    closes = data.enroll_closes_at or first
+    return f.capacity
+
+
+def _window(f: inputs.CourseFields, now_: datetime) -> tuple[datetime, datetime]:
+    first = f.sessions[0].starts_at
+    opens = f.enroll_opens_at or min(now_, first - timedelta(minutes=1))
+    closes = f.enroll_closes_at or first
     if closes > first:
         raise DomainError(_("Enrollment must close before the first session starts."), field="enroll_closes_at")
     if opens >= closes:
         raise DomainError(_("Enrollment must open before it closes."), field="enroll_opens_at")
-    try:
-        cutoff = int(data.refund_cutoff_hours)
-    except (TypeError, ValueError) as exc:
-        raise DomainError(_("Enter a whole number of hours."), field="refund_cutoff_hours") from exc
-    if cutoff < 0 or cutoff > 24 * 90:
-        raise DomainError(_("Enter a whole number of hours."), field="refund_cutoff_hours")
-    refund_policy = (data.refund_policy or "").strip()
-    if len(refund_policy) > 5000:
-        raise DomainError(_("At most %(n)s characters.", n=5000), field="refund_policy")
-    description_md = data.description_md or ""
-    if len(description_md) > 20000:
-        raise DomainError(_("At most %(n)s characters.", n=20000), field="description_md")
+    return opens, closes
+
+
+def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime) -> set[str]:
+    """Validate ``data`` completely (on its own, then against the base), then write it to
+    ``course``. Returns the terms learners enrolled for that changed (price, schedule,
+    location, hours cut)."""
+    f = inputs.check(asdict(data))
+    fee_lines = _resolve_fee_lines(course, base, f)
+    price_fen = sum(a for _i, _q, a in fee_lines)
+    sessions = [SessionInput(s.starts_at, s.ends_at, s.room_id, s.topic) for s in f.sessions]
+    rooms, location_id = _place(base, f)
+    _check_overlaps(course, sessions)
+    hours = _hours(base, f)
+    teachers = _teachers(course, base, f.teacher_ids)
+    capacity = _capacity(course, f, rooms)
+    opens, closes = _window(f, now_)
 
     # ---- everything is valid: write
-    old_schedule = [(s.starts_at, s.ends_at, s.room_id) for s in course.sessions]
-    old = (course.price_fen if course.id else None, old_schedule, course.location_id, course.room_id,
-           course.hours if course.id else None)
-    course.title = title
-    course.category = category
-    course.mode = mode
-    course.profession_series = [c for c in PROFESSION_CODES if c in series]
-    course.staff_levels = [t.value for t in TitleLevel if t.value in levels]
-    course.price_fen = price_fen
-    course.hours = hours
-    course.is_talent_training = talent
-    course.capacity = capacity
-    course.enroll_opens_at = opens
-    course.enroll_closes_at = closes
-    course.refund_policy = refund_policy
-    course.refund_cutoff_hours = cutoff
-    course.description_md = description_md
-    course.description_html = render_description(description_md)
-    course.location_id = location_id
-    course.room_id = room_id
+    old = (course.price_fen if course.id else None, [(s.starts_at, s.ends_at, s.room_id) for s in course.sessions],
+           course.location_id, course.room_id, course.hours if course.id else None)
+    course.title, course.category, course.mode = f.title, f.category, f.mode
+    course.profession_series, course.staff_levels = f.profession_series, f.staff_levels
+    course.price_fen, course.hours, course.is_talent_training = price_fen, hours, f.is_talent_training
+    course.capacity, course.enroll_opens_at, course.enroll_closes_at = capacity, opens, closes
+    course.refund_policy, course.refund_cutoff_hours = f.refund_policy, f.refund_cutoff_hours
+    course.description_md = f.description_md
+    course.description_html = render_description(f.description_md)
+    course.location_id, course.room_id = location_id, f.room_id
     course.teachers = teachers
     _write_fee_lines(course, fee_lines)
     _write_sessions(course, sessions)
     course.first_session_at = sessions[0].starts_at
     course.last_session_at = max(s.ends_at for s in sessions)
     course.search_text = build_search_text(course)
-
-    changed = set()
-    if course.id is not None:
-        if old[0] != price_fen:
-            changed.add("price")
-        if old[1] != [(s.starts_at, s.ends_at, s.room_id) for s in sessions]:
-            changed.add("schedule")
-        if (old[2], old[3]) != (location_id, room_id):
-            changed.add("location")
-        if old[4] is not None and hours < old[4]:
-            changed.add("hours")  # learners enrolled for the hours they need
+    if course.id is None:
+        return set()
+    new = (price_fen, [(s.starts_at, s.ends_at, s.room_id) for s in sessions], location_id, f.room_id)
+    changed = {name for name, was, now in (("price", old[0], new[0]), ("schedule", old[1], new[1]),
+                                           ("location", old[2:4], new[2:4])) if was != now}
+    if old[4] is not None and hours < old[4]:
+        changed.add("hours")  # learners enrolled for the hours they need
     return changed
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ntbase.kernel.db import db, now
 from ntbase.kernel.security import redact_ids
@@ -146,3 +146,11 @@ def take_pending_views(session) -> list[AuditLog]:
     """The looks recorded during a unit of work, as rows to insert (the unit of work writes
     them in a transaction of their own after its commit or rollback)."""
     return [AuditLog(**r) for r in session.info.pop(PENDING_VIEWS, None) or []]
+
+
+def views_of(user_id: int, limit: int = 500) -> list[AuditLog]:
+    """What the person may see: who touched their record, newest first."""
+    return db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.subject_user_id == user_id).options(selectinload(AuditLog.actor))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    ).all()
