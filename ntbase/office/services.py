@@ -23,7 +23,18 @@ from ntbase.kernel import audit
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import BaseLevel, CertificationStatus, Role, TitleLevel
 from ntbase.kernel.errors import DomainError, PermissionDenied
-from ntbase.office.models import COMPLAINT_TRANSITIONS, ApiToken, AssessmentRating, BaseAssessment, Complaint, ComplaintAttachment, ComplaintEvent, ComplaintState, ComplaintTarget, CourseRating
+from ntbase.office.models import (
+    COMPLAINT_TRANSITIONS,
+    ApiToken,
+    AssessmentRating,
+    BaseAssessment,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    ComplaintState,
+    ComplaintTarget,
+    CourseRating,
+)
 
 # ---------------------------------------------------------------- API tokens
 SCOPES = {
