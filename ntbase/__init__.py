@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     from ntbase.auth import init_login
 
     init_login(login_manager)
+    from ntbase.security_headers import init_security_headers
+
+    init_security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:
