@@ -11,7 +11,7 @@ tests run on http://127.0.0.1.
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_talisman import Talisman
 
 # QR codes are inline <svg> elements (ntbase.certificates.pdf.qr_svg), not data: URIs,
@@ -35,11 +35,22 @@ PERMISSIONS = {"browsing-topics": "()", "camera": "(self)", "microphone": "()", 
                "payment": "()"}
 
 
+# load balancers and orchestrators probe over plain HTTP inside the network
+HTTPS_EXEMPT_PATHS = {"/healthz"}
+
+
+class _Talisman(Talisman):
+    def _force_https(self):
+        if request.path in HTTPS_EXEMPT_PATHS:
+            return None
+        return super()._force_https()
+
+
 def init_security_headers(app: Flask) -> Talisman:
     """Bind one Talisman per app: it keeps the app and its options on itself, so a
     shared unbound instance (extensions.py) would mix the settings of the test apps."""
     production = app.config.get("NTBASE_ENV") == "production"
-    talisman = Talisman()
+    talisman = _Talisman()
     talisman.init_app(
         app,
         content_security_policy=CSP,
