@@ -20,6 +20,7 @@ from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object
 from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
+from ntbase.security_headers import init_security_headers
 from ntbase.templating import init_templating
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_cache(app)
     init_login(login_manager)
+    init_security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -72,6 +72,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # HTTPS redirect (and HSTS) in production; off where a plain-HTTP intranet must be served
+        "FORCE_HTTPS": _bool("NTBASE_FORCE_HTTPS", env == "production"),
+        # where browsers report Content-Security-Policy violations (optional)
+        "CSP_REPORT_URI": os.environ.get("CSP_REPORT_URI", ""),
         "TESTING": False,
     }
     secret = os.environ.get("SECRET_KEY")

@@ -126,10 +126,25 @@ def _reset_limiter() -> None:
     limiter.enabled = False
 
 
+def refuse_inline_code(response):
+    """Every HTML page a test app sends is checked against the Content-Security-Policy:
+    an inline style or script there would be blocked in the browser (tests/html_policy.py)."""
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        from tests.html_policy import inline_violations
+
+        found = inline_violations(response.get_data(as_text=True))
+        if found:
+            from flask import request
+
+            raise AssertionError(f"{request.path}: the CSP would block " + "; ".join(found))
+    return response
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_dir):
     app = create_app(base_test_config(database_url, instance_dir))
     app.test_client_class = FreshRequestClient
+    app.after_request(refuse_inline_code)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -181,6 +196,7 @@ def make_app(database_url, instance_dir):
         cfg.update(overrides)
         a = create_app(cfg)
         a.test_client_class = FreshRequestClient
+        a.after_request(refuse_inline_code)
         created.append(a)
         return a
 

@@ -15,6 +15,15 @@ def home():
     return render_template("main/home.html", bases=list_public_bases())
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; serve the vendored icon."""
+    from flask import current_app, send_from_directory
+
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
+
+
 @bp.get("/healthz")
 def healthz():
     try:

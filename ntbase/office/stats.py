@@ -119,7 +119,7 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "", max
     width, label_w, row_h, pad, font = 420, 140, 30, 6, 14
     height = max(1, len(items)) * row_h + 2 * pad
     top = max_value if max_value is not None else max([v for _l, v in items] + [0])
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" style="max-width:560px" role="img" '
+    parts = [f'<svg class="chart chart-bars" viewBox="0 0 {width} {height}" width="100%" role="img" '
              f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
              f"<title>{escape(title)}</title>"]
     bar_w = width - label_w - 64

@@ -12,8 +12,8 @@
     status.textContent = text;
     status.classList.remove("form-errors");
     status.removeAttribute("role");
-    bar.parentNode.hidden = false;
-    if (pct !== null) { bar.style.width = pct.toFixed(1) + "%"; }
+    bar.hidden = false;
+    if (pct !== null) { bar.value = Math.min(100, pct); }
   }
 
   // a refusal reads as one (red, announced), not as a full progress bar
@@ -23,7 +23,7 @@
     status.textContent = text;
     status.classList.add("form-errors");
     status.setAttribute("role", "alert");
-    box.querySelector("#bulk-bar").parentNode.hidden = true;
+    box.querySelector("#bulk-bar").hidden = true;
   }
 
   function checking(tpl, done, total) {

@@ -63,3 +63,14 @@ def test_suspended_base_offers_nothing_on_the_compare_page(client, base_a, base_
 def test_compare_page_with_no_base(client, app_ctx):
     r = client.get("/bases/compare")
     assert r.status_code == 200 and "暂无培训基地" in r.get_data(as_text=True)
+
+
+def test_compare_table_becomes_cards_on_phones(client, base_a, base_b):
+    """#15.12: on a phone each row is a card and each cell is labelled with its base."""
+    from ntbase.kernel.db import db
+    from tests.cards import assert_cards
+
+    db.session.commit()
+    html = client.get("/bases/compare").get_data(as_text=True)
+    assert_cards(html, table_class="compare")
+    assert 'data-label="甲基地"' in html and 'data-label="乙基地"' in html

@@ -256,8 +256,17 @@ def test_english_pages_use_english_base_names_and_list_separators(client, d):
     assert "甲基地</a>" in zh and "初级 (初级)" not in zh
 
 
-@pytest.mark.parametrize("query,opened", [("?q=安全", False), ("?q=安全&lang=en", False), ("?sort=price", False),
-                                          ("?category=public", True), ("?q=安全&price_min=abc", True)])
-def test_filter_panel_opens_only_when_filters_are_in_use(client, d, query, opened):
+@pytest.mark.parametrize("query,opened,active", [
+    ("?q=安全", False, []), ("?q=安全&lang=en", False, []), ("?sort=price", False, []),
+    ("?category=public", False, ["科目类别：公需科目"]),
+    ("?category=public&seats_left=y&lang=en", False, ["Category: Public subject", "Seats left only"]),
+    ("?q=安全&price_min=abc", True, [])])
+def test_filter_panel_folds_once_filters_apply_and_opens_on_an_error(client, d, query, opened, active):
+    """#15.12: applied filters fold away (results near the top on a phone) and the summary
+    says which are in use; the panel stays open only to show an error."""
     html = client.get("/courses" + query).get_data(as_text=True)
-    assert ("<details open>" in html) == opened
+    assert ('<details class="more-filters" open>' in html) == opened
+    assert '<details class="more-filters"' in html
+    for text in active:
+        assert f'<span class="tag">{text}</span>' in html
+    assert ('id="active-filters"' in html) == bool(active)

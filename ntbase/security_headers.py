@@ -1,0 +1,71 @@
+"""HTTP security headers on every response (HTML, JSON, files), through flask-talisman.
+
+The Content-Security-Policy is strict: scripts and styles come from this site's own
+``static/`` only (no inline ``<script>``, no ``style="…"``, no ``on…=`` handlers; a
+test walks the templates and the rendered pages for them). ``script-src`` also carries a
+per-request nonce (``csp_nonce()`` in templates) for the rare block that must be inline;
+none is needed today, and cached anonymous pages (``ntbase.cache``) must not hold one.
+
+HSTS and the redirect to HTTPS are for production only: the development site and the
+tests run on http://127.0.0.1.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_talisman import Talisman
+
+# QR codes are inline <svg> elements (ntbase.certificates.pdf.qr_svg), not data: URIs,
+# so images need nothing beyond 'self'.
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "media-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+# the scan page reads QR codes with the camera; nothing else needs a device
+PERMISSIONS = {"browsing-topics": "()", "camera": "(self)", "microphone": "()", "geolocation": "()",
+               "payment": "()"}
+
+
+# load balancers and orchestrators probe over plain HTTP inside the network
+HTTPS_EXEMPT_PATHS = {"/healthz"}
+
+
+class _Talisman(Talisman):
+    def _force_https(self):
+        if request.path in HTTPS_EXEMPT_PATHS:
+            return None
+        return super()._force_https()
+
+
+def init_security_headers(app: Flask) -> Talisman:
+    """Bind one Talisman per app: it keeps the app and its options on itself, so a
+    shared unbound instance (extensions.py) would mix the settings of the test apps."""
+    production = app.config.get("NTBASE_ENV") == "production"
+    talisman = _Talisman()
+    talisman.init_app(
+        app,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        content_security_policy_report_uri=app.config.get("CSP_REPORT_URI") or None,
+        force_https=bool(app.config.get("FORCE_HTTPS", production)),
+        strict_transport_security=production,
+        # sibling hosts on an office intranet may still be plain HTTP
+        strict_transport_security_include_subdomains=False,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy=PERMISSIONS,
+        # keep the cookie settings of ntbase.config (Secure only in production)
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
+    )
+    app.extensions["talisman"] = talisman
+    return talisman

@@ -1,0 +1,45 @@
+""""点名册" named two pages: the enrollment list of a course and the attendance roll of a
+session. Each has its own name now, in its links and its headings (#15.16)."""
+import re
+
+from tests.attendance.helpers import enroll, past_course
+from tests.cards import assert_cards
+
+
+def _h1(html: str) -> str:
+    return re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+
+
+def test_the_two_lists_have_distinct_chinese_names(client, login, staff_a, base_a):
+    course = past_course(base_a)
+    enroll(course)
+    from ntbase.kernel.db import db
+
+    db.session.commit()
+    login(staff_a)
+    session = course.sessions[0]
+    enrollments = client.get(f"/manage/courses/{course.id}/roster").get_data(as_text=True)
+    roll = client.get(f"/manage/courses/{course.id}/sessions/{session.id}/roster").get_data(as_text=True)
+    assert _h1(enrollments).startswith("报名名单")
+    assert _h1(roll) == "考勤点名册"
+    assert "点名册" not in enrollments
+    # the links that lead to them carry the same names
+    manage = client.get(f"/manage/courses/{course.id}").get_data(as_text=True)
+    assert re.search(rf'href="/manage/courses/{course.id}/roster">报名名单</a>', manage)
+    attendance = client.get(f"/manage/courses/{course.id}/attendance").get_data(as_text=True)
+    assert re.search(rf'href="/manage/courses/{course.id}/sessions/{session.id}/roster">考勤点名册</a>', attendance)
+    base_page = client.get(f"/manage/bases/{base_a.id}").get_data(as_text=True)
+    assert "报名名单</a>" in base_page and "点名册" not in base_page
+
+
+def test_both_rosters_become_cards_on_phones(client, login, staff_a, base_a):
+    course = past_course(base_a)
+    enroll(course)
+    enroll(course)
+    from ntbase.kernel.db import db
+
+    db.session.commit()
+    login(staff_a)
+    assert_cards(client.get(f"/manage/courses/{course.id}/roster").get_data(as_text=True), table_class="roster")
+    roll = client.get(f"/manage/courses/{course.id}/sessions/{course.sessions[0].id}/roster").get_data(as_text=True)
+    assert_cards(roll, table_class="cards")

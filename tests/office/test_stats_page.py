@@ -1,0 +1,32 @@
+"""The statistics page on Chinese pages and on phones (#15.16, #15.12)."""
+import re
+
+from tests.cards import assert_cards
+from tests.office.test_stats import _data
+
+
+def test_hours_are_in_xueshi_on_chinese_pages(client, login, office, base_a, base_b):
+    login(office)
+    year, _ = _data(base_a, base_b)
+    html = client.get(f"/office/stats?year={year}").get_data(as_text=True)
+    assert re.search(r"\d 学时</text>", html), "the chart's values carry the unit 学时"
+    assert not re.search(r"\d h<", html), "no English unit on a Chinese page"
+    en = client.get(f"/office/stats?year={year}&lang=en").get_data(as_text=True)
+    assert re.search(r"\d h</text>", en)
+
+
+def test_statistics_tables_become_cards_on_phones(client, login, office, base_a, base_b):
+    login(office)
+    year, _ = _data(base_a, base_b)
+    html = client.get(f"/office/stats?year={year}").get_data(as_text=True)
+    for table_id in ("enrollments", "hours", "professions", "employers"):
+        assert_cards(html, table_id=table_id)
+    assert 'data-label="3 月"' in html  # month columns say which month they are
+
+
+def test_person_record_says_xueshi():
+    """The office's person page spelled hours as a bare "h" too."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "templates" / "office" / "person.html").read_text()
+    assert not re.search(r"\|hours \}\} h\b", text)

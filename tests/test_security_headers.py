@@ -1,0 +1,143 @@
+"""Security headers on every kind of response (#15.1), and no inline code the
+Content-Security-Policy would block, in the templates or in the pages they render."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.html_policy import inline_violations
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _csp(resp) -> dict[str, str]:
+    header = resp.headers["Content-Security-Policy"]
+    return {part.split()[0]: " ".join(part.split()[1:]) for part in header.split("; ") if part}
+
+
+def _assert_headers(resp):
+    csp = _csp(resp)
+    assert re.fullmatch(r"'self' 'nonce-[A-Za-z0-9_-]{16,}'", csp["script-src"]), csp["script-src"]
+    assert csp["style-src"] == "'self'"
+    assert csp["object-src"] == "'none'"
+    assert csp["base-uri"] == "'self'"
+    assert csp["frame-ancestors"] == "'none'"
+    assert csp["form-action"] == "'self'"
+    assert csp["default-src"] == "'self'"
+    assert "unsafe-inline" not in resp.headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in resp.headers["Content-Security-Policy"]
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "DENY"
+    assert resp.headers["Referrer-Policy"] in ("strict-origin-when-cross-origin", "same-origin", "no-referrer")
+
+
+@pytest.mark.parametrize("path, mimetype", [
+    ("/", "text/html"),
+    ("/courses", "text/html"),
+    ("/account/login", "text/html"),
+    ("/no-such-page", "text/html"),
+    ("/healthz", "application/json"),
+    ("/api/v1/openapi.json", "application/json"),
+    ("/api/v1/no-such-thing", "application/json"),
+    ("/static/css/ntbase.css", "text/css"),
+])
+def test_headers_on_html_json_and_files(client, path, mimetype):
+    resp = client.get(path)
+    assert resp.mimetype == mimetype
+    _assert_headers(resp)
+    # development and tests run on plain http://127.0.0.1: no HSTS, no redirect
+    assert "Strict-Transport-Security" not in resp.headers
+    assert resp.status_code != 302
+
+
+def test_headers_on_a_logged_in_page_and_a_post(client, login, learner):
+    login(learner)
+    _assert_headers(client.get("/me/courses"))
+    _assert_headers(client.post("/api/v1/hours/assess", json={"year": 2024, "activities": []}))
+
+
+def test_nonce_changes_with_every_request(client):
+    first = _csp(client.get("/"))["script-src"]
+    second = _csp(client.get("/"))["script-src"]
+    assert first != second
+
+
+def test_production_sends_hsts_and_moves_to_https(make_app):
+    app = make_app(NTBASE_ENV="production", FORCE_HTTPS=True, SESSION_COOKIE_SECURE=True)
+    c = app.test_client()
+    plain = c.get("/courses")
+    assert plain.status_code == 302 and plain.headers["Location"].startswith("https://")
+    # health checks come over plain HTTP from inside the network
+    assert c.get("/healthz").status_code == 200
+    secure = c.get("/healthz", base_url="https://ntbase.example.cn")
+    assert secure.status_code == 200
+    assert re.fullmatch(r"max-age=\d{8,}", secure.headers["Strict-Transport-Security"])
+    _assert_headers(secure)
+
+
+def test_development_keeps_plain_http_and_its_cookie(make_app):
+    app = make_app(NTBASE_ENV="development")
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_report_uri_is_added_when_configured(make_app):
+    app = make_app(CSP_REPORT_URI="/csp-report")
+    resp = app.test_client().get("/healthz")
+    assert _csp(resp)["report-uri"] == "/csp-report"
+
+
+# ---- no inline code: templates (every file, whether a test renders it or not) and Python
+TEMPLATE_RULES = [
+    (re.compile(r"\sstyle\s*="), "style= attribute"),
+    (re.compile(r"<style[\s>]", re.I), "<style> block"),
+    (re.compile(r"<script(?![^>]*\ssrc=)(?![^>]*\snonce=)[^>]*>", re.I), "inline <script> without nonce"),
+    (re.compile(r"\son[a-z]+\s*=\s*[\"']", re.I), "inline on…= handler"),
+    (re.compile(r"javascript:", re.I), "javascript: URL"),
+]
+
+
+def _templates():
+    return sorted((ROOT / "templates").rglob("*.html"))
+
+
+def test_there_are_templates_to_check():
+    assert len(_templates()) > 50
+
+
+@pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(ROOT / "templates")))
+def test_template_has_no_inline_code(path):
+    text = path.read_text(encoding="utf-8")
+    found = [f"{what} at line {text[:m.start()].count(chr(10)) + 1}"
+             for rx, what in TEMPLATE_RULES for m in rx.finditer(text)]
+    assert not found, found
+
+
+def test_python_builds_no_inline_style():
+    """Markup made in Python (SVG charts, QR codes) follows the same policy."""
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in sorted((ROOT / "ntbase").rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"""\sstyle=\\?["']""", line)]
+    assert not found, found
+
+
+def test_the_policy_checker_finds_what_the_csp_blocks():
+    bad = ('<p style="color:red">x</p><style>p{}</style><script>alert(1)</script>'
+           '<a href="javascript:go()">x</a><button onclick="go()">x</button>')
+    kinds = " ".join(inline_violations(bad))
+    for what in ("style= attribute", "<style> block", "inline <script>", "javascript: URL", "onclick"):
+        assert what in kinds
+    good = ('<script src="/static/js/ntbase.js" defer></script><script type="application/json" nonce="abc">{}</script>'
+            '<svg><rect width="3" fill="#000"/></svg><p class="x" data-on="1">x</p>')
+    assert inline_violations(good) == []
+
+
+def test_qr_codes_are_inline_svg_without_style(app_ctx):
+    """The CSP's img-src is 'self' only: QR codes are inline <svg>, not data: images."""
+    from ntbase.certificates.pdf import qr_svg
+
+    svg = qr_svg("https://ntbase.example.cn/verify?code=X")
+    assert svg.startswith("<svg") and "data:" not in svg
+    assert inline_violations(svg) == []
