@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from ntbase import registry
 from ntbase.accounts.models import User
+from ntbase.accounts.services import Registration, create_user, register_learner
 from ntbase.bases.models import TrainingBase
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import BaseLevel, Category, CertificationStatus, Role, TitleLevel
@@ -80,8 +81,6 @@ def load_bases() -> list[TrainingBase]:
 
 
 def load_users(bases: list[TrainingBase]) -> None:
-    from ntbase.accounts.services import Registration, create_user, register_learner
-
     for base in bases:
         email = f"staff.{base.slug}@demo.ntbase"
         if not db.session.scalar(sa.select(User.id).where(User.email == email)):

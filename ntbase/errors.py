@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ntbase.kernel.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -68,7 +70,6 @@ def init_errors(app) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from ntbase.kernel.extensions import db
 
         db.session.rollback()
         msg = _messages()[500]

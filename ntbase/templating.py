@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
-from ntbase.kernel.enums import profession_title
+from ntbase.accounts.services import unread_notice_count
+from ntbase.kernel.db import now
+from ntbase.kernel.enums import TitleLevel, profession_title
 from ntbase.kernel.formatting import format_hours
 
 
@@ -62,9 +65,6 @@ _FOOTER = [
 
 
 def _nav_items():
-    from flask import current_app
-    from flask_login import current_user
-
     role = "anon"
     if current_user.is_authenticated:
         role = "learner" if current_user.is_learner else ("office" if current_user.is_office else "staff")
@@ -78,14 +78,10 @@ def _nav_items():
 
 
 def _footer_items():
-    from flask import current_app
-
     return [(ep, label) for ep, label in _FOOTER if ep in current_app.view_functions]
 
 
 def _title_level(value: str) -> str:
-    from ntbase.kernel.enums import TitleLevel
-
     try:
         return TitleLevel(value).title
     except ValueError:
@@ -93,8 +89,6 @@ def _title_level(value: str) -> str:
 
 
 def init_templating(app) -> None:
-    from ntbase.kernel.db import now
-
     app.jinja_env.globals["now"] = now
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
@@ -110,12 +104,8 @@ def init_templating(app) -> None:
 
     @app.context_processor
     def _globals():
-        from flask_login import current_user
-
         unread = 0
         if current_user.is_authenticated:
-            from ntbase.accounts.services import unread_notice_count
-
             unread = unread_notice_count(current_user.id)
         return {
             "current_locale": str(get_locale()),

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ntbase.kernel.db import TimestampMixin, db, enum_column, now
 from ntbase.kernel.enums import Role, TitleLevel
+from ntbase.kernel.security import decrypt_pii
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -88,8 +89,6 @@ class LearnerProfile(TimestampMixin, db.Model):
     @property
     def id_number(self) -> str:
         """Decrypted ID: only for its owner's own page and exports that need it."""
-        from ntbase.kernel.security import decrypt_pii
-
         return decrypt_pii(self.id_number_enc)
 
 

@@ -26,7 +26,7 @@ from PIL import Image, ImageChops, UnidentifiedImageError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ntbase.kernel.db import db, now
-from ntbase.kernel.errors import DomainError
+from ntbase.kernel.errors import DomainError, PermissionDenied
 
 MAX_BYTES = 1024 * 1024
 MAX_SIDE = 2000
@@ -107,8 +107,6 @@ def seal_of(base_id: int | None) -> Seal | None:
 
 def save_seal(base_id: int | None, data: bytes, actor) -> Seal:
     """Upload or replace a seal (see ``can_change``). Flushes."""
-    from ntbase.kernel.errors import PermissionDenied
-
     if not can_change(actor, base_id):
         raise PermissionDenied()
     png, width, height = normalize_png(data)
@@ -122,8 +120,6 @@ def save_seal(base_id: int | None, data: bytes, actor) -> Seal:
 
 
 def remove_seal(base_id: int | None, actor) -> None:
-    from ntbase.kernel.errors import PermissionDenied
-
     if not can_change(actor, base_id):
         raise PermissionDenied()
     seal = seal_of(base_id)

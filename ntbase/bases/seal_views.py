@@ -10,7 +10,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from ntbase.bases import seal
+from ntbase.bases.services import get_base_or_404
+from ntbase.certificates.models import Certificate
+from ntbase.certificates.services import can_view_document
+from ntbase.hours.models import Statement
+from ntbase.hours.statements import can_view
 from ntbase.kernel.auth import base_manager_required, office_required
+from ntbase.kernel.db import db
 from ntbase.kernel.forms import act, submit
 
 bp = Blueprint("seal", __name__)
@@ -54,8 +60,6 @@ def _page(base, form, status: int = 200):
 def _edit(base_id: int | None, back: str):
     base = None
     if base_id is not None:
-        from ntbase.bases.services import get_base_or_404
-
         base = get_base_or_404(base_id)
     form = SealForm()
     if request.method == "GET":
@@ -131,10 +135,6 @@ def platform_image():
 @login_required
 def certificate_image(cert_id: int):
     """The seal as printed on one certificate, for whoever may see that certificate."""
-    from ntbase.certificates.models import Certificate
-    from ntbase.certificates.services import can_view_document
-    from ntbase.kernel.db import db
-
     cert = db.session.get(Certificate, cert_id)
     if cert is None or not can_view_document(current_user, cert):
         abort(404)
@@ -148,10 +148,6 @@ def certificate_image(cert_id: int):
 @login_required
 def statement_image(statement_id: int):
     """The platform's seal as printed on one statement, for whoever may see that statement."""
-    from ntbase.hours.models import Statement
-    from ntbase.hours.statements import can_view
-    from ntbase.kernel.db import db
-
     st = db.session.get(Statement, statement_id)
     if st is None or not can_view(st, current_user):
         abort(404)

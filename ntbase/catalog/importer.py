@@ -20,6 +20,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import fen_to_yuan_text, join_list, load_disclosure, parse_yuan
@@ -170,8 +173,6 @@ def _check_zip_size(data: bytes) -> None:
 
 
 def _sheet_rows(data: bytes, data_only: bool) -> list[list]:
-    from openpyxl import load_workbook
-
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         ws = wb.worksheets[0]
@@ -195,8 +196,6 @@ def _read_xlsx(data: bytes) -> list[list]:
         # do not, and those cells would silently read as empty
         missing = []
         if any(v is None for r in values for v in r):
-            from openpyxl.utils import get_column_letter
-
             for r, (vrow, frow) in enumerate(zip(values, _sheet_rows(data, data_only=False), strict=False), start=1):
                 for c, (v, f) in enumerate(zip(vrow, frow, strict=False), start=1):
                     if v is None and isinstance(f, str) and f.startswith("="):
@@ -545,9 +544,6 @@ def template_csv() -> bytes:
 
 
 def template_xlsx(base: TrainingBase | None = None) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     ws = wb.active
     ws.title = "课程"

@@ -37,6 +37,7 @@ from ntbase.catalog.models import (
     CourseMode,
     CourseSession,
     CourseStatus,
+    course_teacher,
 )
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -351,8 +352,6 @@ def build_search_text(course: Course) -> str:
 
 def refresh_search_text_for_teacher(teacher_id: int) -> int:
     """A teacher was renamed: rebuild the search text of the courses they teach."""
-    from ntbase.catalog.models import course_teacher
-
     courses = db.session.scalars(
         sa.select(Course).join(course_teacher, course_teacher.c.course_id == Course.id)
         .where(course_teacher.c.teacher_id == teacher_id).options(selectinload(Course.teachers))).all()

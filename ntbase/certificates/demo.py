@@ -11,20 +11,19 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from ntbase.accounts.models import User
+from ntbase.attendance.services import complete_enrollment, mark_all_present
+from ntbase.catalog.models import Course, CourseSession, CourseStatus
+from ntbase.certificates.models import Certificate
+from ntbase.certificates.services import issue_certificate
+from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
+from ntbase.hours.ledger import record_course_completion
 from ntbase.kernel.db import db, now
 
 DEMO_LEARNER = "learner@demo.ntbase"
 
 
 def load() -> None:
-    from ntbase.accounts.models import User
-    from ntbase.attendance.services import complete_enrollment, mark_all_present
-    from ntbase.catalog.models import Course, CourseSession, CourseStatus
-    from ntbase.certificates.models import Certificate
-    from ntbase.certificates.services import issue_certificate
-    from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
-    from ntbase.hours.ledger import record_course_completion
-
     learner = db.session.scalar(sa.select(User).where(User.email == DEMO_LEARNER))
     if learner is None or learner.profile is None:
         return
@@ -70,8 +69,6 @@ def load() -> None:
 def _past_course_from_any(t):
     """No finished course in the catalog demo: copy the first published course into the past
     as a clearly named finished run (only when a catalog exists at all)."""
-    from ntbase.catalog.models import Course, CourseSession, CourseStatus
-
     source = db.session.scalar(sa.select(Course).where(Course.status == CourseStatus.PUBLISHED)
                                .order_by(Course.id))
     if source is None:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ntbase.certificates.models import SigningKey
 from ntbase.kernel.db import db
+from ntbase.kernel.formatting import public_base_url
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 JWK_CONTEXT = "https://w3id.org/security/jwk/v1"
@@ -33,8 +34,6 @@ def did_for_url(base_url: str) -> str:
 
 
 def site_did() -> str:
-    from ntbase.kernel.formatting import public_base_url
-
     return did_for_url(public_base_url())
 
 

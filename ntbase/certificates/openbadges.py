@@ -30,10 +30,13 @@ from decimal import Decimal
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ntbase.certificates import codes, signing
+from ntbase.certificates import codes, signing, status_list
 from ntbase.certificates.did_web import method_id, site_did
 from ntbase.certificates.models import Certificate
+from ntbase.hours.statements import statement_data
+from ntbase.kernel.enums import Category
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.formatting import public_base_url
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -58,8 +61,6 @@ def _hours(value) -> str:
 
 
 def _base_url() -> str:
-    from ntbase.kernel.formatting import public_base_url
-
     return public_base_url().rstrip("/")
 
 
@@ -98,9 +99,6 @@ def _envelope(kind: str, code: str, issuer: dict, issued_at: datetime, name: str
 
 def certificate_credential(cert: Certificate) -> dict:
     """The unsigned OpenBadgeCredential of ``cert`` (gives it a status entry if it has none)."""
-    from ntbase.certificates import status_list
-    from ntbase.kernel.enums import Category
-
     base_url = _base_url()
     entry = status_list.assign_entry(cert)
     base_page = f"{base_url}/bases/{cert.base_id}"
@@ -161,8 +159,6 @@ def statement_credential(st) -> dict:
     """The yearly statement (学时证明) as an OpenBadgeCredential: the year's counted hours,
     public-subject hours and verdict as results. Statements cannot be withdrawn — each one
     records the year as it stood on its day — so it carries no credentialStatus."""
-    from ntbase.hours.statements import statement_data
-
     data = statement_data(st)
     base_url = _base_url()
     achievement_id = f"{base_url}/hours/requirement/{st.year}"

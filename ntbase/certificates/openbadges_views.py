@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from ntbase.certificates import did_web, openbadges, signing, status_list
 from ntbase.certificates import services as certificates
 from ntbase.certificates.models import Certificate
+from ntbase.hours.models import Statement
+from ntbase.hours.statements import can_view
 from ntbase.kernel.db import db
 from ntbase.kernel.forms import submit
 
@@ -57,9 +59,6 @@ def certificate(cert_id: int):
 @bp.post("/hours/statements/<int:statement_id>/open-badge")
 @login_required
 def statement(statement_id: int):
-    from ntbase.hours.models import Statement
-    from ntbase.hours.statements import can_view
-
     st = db.session.get(Statement, statement_id)
     if st is None or not can_view(st, current_user):
         abort(404)

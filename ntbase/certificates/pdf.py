@@ -7,7 +7,6 @@ still extract but print as empty boxes, so a missing font is an error, not a fal
 from __future__ import annotations
 
 import io
-import os
 
 import segno
 from flask import current_app
@@ -15,14 +14,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 
+from ntbase.bases.seal import draw_on_pdf
 from ntbase.certificates import codes
 from ntbase.certificates.models import Certificate, CertificateState
 from ntbase.certificates.services import qr_url
+from ntbase.kernel import fonts
+from ntbase.kernel.enums import Category
+from ntbase.kernel.formatting import format_hours, public_base_url
 
-FONTS = [
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-]
 PRIMARY = (11, 92, 171)
 DARK = (29, 39, 51)
 MUTED = (91, 102, 115)
@@ -36,8 +35,7 @@ class FontMissing(RuntimeError):
 def _font_candidates() -> tuple[str, int]:
     configured = current_app.config.get("CERTIFICATE_FONT")
     regular = [(configured, int(current_app.config.get("CERTIFICATE_FONT_INDEX", 0)))] if configured else []
-    regular += FONTS
-    reg = next(((p, i) for p, i in regular if p and os.path.exists(p)), None)
+    reg = fonts.first_installed(regular)
     if reg is None:
         raise FontMissing("no CJK font found: install fonts-noto-cjk or fonts-wqy-microhei")
     return reg
@@ -69,8 +67,6 @@ def _labels() -> dict[str, str]:
 
 
 def _category_title(value: str) -> str:
-    from ntbase.kernel.enums import Category
-
     try:
         return Category(value).title
     except ValueError:
@@ -79,8 +75,6 @@ def _category_title(value: str) -> str:
 
 def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     """The certificate document. ``lang`` is zh_CN (default) or en."""
-    from ntbase.kernel.formatting import format_hours, public_base_url
-
     base_url = public_base_url()
     # one face only: parsing a CJK collection is most of the rendering time (a bold face doubles it)
     font_path, font_index = _font_candidates()
@@ -179,7 +173,6 @@ def render_certificate_pdf(cert: Certificate, lang: str = "zh_CN") -> bytes:
     pdf.set_xy(w - 28 - 90, qr_y + 27)
     pdf.cell(90, 7, cert.issued_at.date().isoformat(), align="R")
     # the base's seal over the issuer line (ntbase/bases/seal.py); the signature stays the proof
-    from ntbase.bases.seal import draw_on_pdf
 
     draw_on_pdf(pdf, cert.base_id, center_x=w - 28 - 24, center_y=qr_y + 20)
 

@@ -23,10 +23,13 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ntbase.certificates.did_web import site_did
 from ntbase.certificates.models import Certificate, CertificateState
+from ntbase.certificates.openbadges import VC_CONTEXT, iso_cst
 from ntbase.certificates.signing import b64u
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.formatting import public_base_url
 
 LIST_SIZE = 16 * 1024 * 8  # bits
 FILL_LIMIT = LIST_SIZE // 2
@@ -51,8 +54,6 @@ class StatusListEntry(db.Model):
 
 
 def status_list_url(list_id: int, base_url: str | None = None) -> str:
-    from ntbase.kernel.formatting import public_base_url
-
     return f"{(base_url or public_base_url()).rstrip('/')}/credentials/status/{list_id}"
 
 
@@ -114,9 +115,6 @@ def encode_bits(indexes: list[int], size: int = LIST_SIZE) -> str:
 
 def status_list_credential(list_id: int, at: datetime | None = None) -> dict:
     """The unsigned ``BitstringStatusListCredential`` of list ``list_id``."""
-    from ntbase.certificates.did_web import site_did
-    from ntbase.certificates.openbadges import VC_CONTEXT, iso_cst
-
     url = status_list_url(list_id)
     return {
         "@context": [VC_CONTEXT],

@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from ntbase.accounts.models import User
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.enrollment.services import enroll_learner, on_payment_succeeded
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.payments.models import PaymentIntent, PaymentState
+from ntbase.payments.states import transition as pay_transition
 
 DEMO_LEARNER = "learner@demo.ntbase"
 
@@ -25,10 +28,6 @@ def _open_course(free: bool, at) -> Course | None:
 
 
 def load() -> None:
-    from ntbase.enrollment.services import enroll_learner
-    from ntbase.payments.models import PaymentIntent, PaymentState
-    from ntbase.payments.states import transition as pay_transition
-
     learner = db.session.scalar(sa.select(User).where(User.email == DEMO_LEARNER))
     if learner is None:
         return
@@ -48,7 +47,6 @@ def load() -> None:
             intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
             pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat",
                            succeeded_at=at)
-            from ntbase.enrollment.services import on_payment_succeeded
 
             on_payment_succeeded(intent, at)
     db.session.flush()

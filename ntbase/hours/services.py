@@ -19,13 +19,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.accounts.services import notify
+from ntbase.bases.models import TrainingBase
+from ntbase.catalog.models import Course, CourseStatus
 from ntbase.hours import engine
 from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
 from ntbase.hours.engine import Assessment, PeriodAssessment
 from ntbase.hours.events import LedgerChanged
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
+from ntbase.kernel.cache import memo
 from ntbase.kernel.db import db, now
+from ntbase.kernel.enums import Category, CertificationStatus
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
 
@@ -524,8 +528,6 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
     """Upcoming published courses of certified bases that would fill the gap, cheapest first:
     public ones while public hours are short, otherwise non-public ones when public hours
     can no longer count."""
-    from ntbase.catalog.models import Course
-
     if assessment.complies:
         return []
     want = "public" if assessment.shortfall_public > 0 else (
@@ -533,7 +535,6 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
     if at is None:
         # the same few courses suit every learner with the same kind of gap: kept per process
         # until a catalog write (cache namespace "catalog"), keyed by the hour
-        from ntbase.kernel.cache import memo
 
         hour = now().replace(minute=0, second=0, microsecond=0)
         ids = memo("catalog", f"suggest:{want}:{limit}:{hour.isoformat()}",
@@ -547,10 +548,6 @@ def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | No
 
 
 def _suggest_query(want: str, limit: int, at: datetime) -> list:
-    from ntbase.bases.models import TrainingBase
-    from ntbase.catalog.models import Course, CourseStatus
-    from ntbase.kernel.enums import Category, CertificationStatus
-
     q = (sa.select(Course).join(TrainingBase, TrainingBase.id == Course.base_id)
          .where(Course.status == CourseStatus.PUBLISHED, TrainingBase.status == CertificationStatus.CERTIFIED,
                 Course.first_session_at > at, Course.seats_taken < Course.capacity)

@@ -8,13 +8,18 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from ntbase.accounts.models import User
+from ntbase.bases.seal import draw_on_pdf
 from ntbase.certificates import codes, signing
+from ntbase.certificates.models import Certificate
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR
 from ntbase.hours.services import assess_learner_year, entry_activity
+from ntbase.kernel import fonts
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.security import mask_name  # the platform's one masking: 张晓明 → 张**
@@ -31,15 +36,9 @@ EXEMPTION_ZH = {"award": "科技进步奖", "book": "专著、译著", "degree":
 EXEMPTION_EN = {"award": "S&T progress award", "book": "Book", "degree": "Degree", "papers": "Papers",
                 "exam_passed": "Exam passed", "public_round_certificate": "Public-course certificate"}
 
-FONT_CANDIDATES = [
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # index 2: Simplified Chinese
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-]
 
 
 def _new_unique_code() -> str:
-    from ntbase.certificates.models import Certificate
-
     while True:
         code = codes.new_code()
         taken = db.session.scalar(sa.select(Statement.id).where(Statement.code == code)) or \
@@ -116,22 +115,17 @@ def can_view(st: Statement, user) -> bool:
 
 
 def _font(pdf) -> str:
-    import os
-
-    for path, index in FONT_CANDIDATES:
-        if os.path.exists(path):
-            kw = {"collection_font_number": index} if path.endswith(".ttc") else {}
-            pdf.add_font("cjk", "", path, **kw)
-            return "cjk"
-    raise RuntimeError("no CJK font installed (fonts-noto-cjk or fonts-wqy-microhei)")
+    found = fonts.first_installed()
+    if found is None:
+        raise RuntimeError("no CJK font installed (fonts-noto-cjk or fonts-wqy-microhei)")
+    path, index = found
+    pdf.add_font("cjk", "", path, **({"collection_font_number": index} if path.endswith(".ttc") else {}))
+    return "cjk"
 
 
 def render_pdf(st: Statement, verify_url: str) -> bytes:
     """The statement as a PDF. Its labels are bilingual and fixed (an official document reads
     the same whatever the interface language); the data is the signed payload itself."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
     data = statement_data(st)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=18)
@@ -204,8 +198,6 @@ ISSUER = "南通市专业技术人员继续教育平台 NTBase"
 def _issuer_with_seal(pdf, font: str, date: str) -> None:
     """The issuer line, right-aligned, with the platform's seal over it (ntbase/bases/seal.py):
     a statement sums the year across every base, so it carries the platform's seal."""
-    from ntbase.bases.seal import draw_on_pdf
-
     if pdf.get_y() > pdf.h - 60:
         pdf.add_page()
     pdf.ln(8)

@@ -14,6 +14,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.certificates import codes
 from ntbase.hours import engine, policy, services, statements
+from ntbase.hours.api import assess_request, error_message
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES, can_download, store_evidence
 from ntbase.hours.forms import (
     AdjustmentForm,
@@ -36,6 +38,7 @@ from ntbase.hours.forms import (
     StatementForm,
 )
 from ntbase.hours.models import EntryState, Evidence, Policy, Statement
+from ntbase.hours.schemas import AssessRequest
 from ntbase.kernel import audit
 from ntbase.kernel.auth import learner_required, office_required
 from ntbase.kernel.db import db, now
@@ -68,8 +71,6 @@ REGION_TITLES = {"shanghai": _l("Shanghai"), "jiangsu": _l("Jiangsu"), "zhejiang
 @bp.context_processor
 def _labels():
     def lang() -> str:
-        from flask_babel import get_locale
-
         return "en" if str(get_locale()).startswith("en") else "zh"
 
     return {"kind_titles": KIND_TITLES, "exemption_titles": EXEMPTION_TITLES,
@@ -397,8 +398,6 @@ def save_round():
 # ------------------------------------------------------------------ public calculator
 
 def _attach_validation_errors(form: CalculatorForm, exc: ValidationError) -> None:
-    from ntbase.hours.api import error_message
-
     for err in exc.errors():
         loc = list(err["loc"])
         message = error_message(err)
@@ -422,9 +421,6 @@ def _attach_validation_errors(form: CalculatorForm, exc: ValidationError) -> Non
 
 @bp.route("/hours/calculator", methods=["GET", "POST"])
 def calculator():
-    from ntbase.hours.api import assess_request
-    from ntbase.hours.schemas import AssessRequest
-
     form = CalculatorForm()
     if request.method == "GET" and not form.year.data:
         form.year.data = str(now().year)

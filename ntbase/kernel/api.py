@@ -11,6 +11,7 @@ the JSON Schemas). Errors are JSON: {"error": code, "message": text, "fields": [
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,6 @@ SCHEMAS: dict[str, type[BaseModel]] = {}
 
 
 def _openapi_path(rule: str) -> str:
-    import re
-
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
@@ -40,7 +39,6 @@ def document(summary: str, *, path: str, method: str = "get", response: type[Bas
     def decorator(view):
         op: dict[str, Any] = {"summary": summary, "tags": tags or [], "responses": {}}
         params = []
-        import re
 
         for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", path):
             params.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})

@@ -13,12 +13,14 @@ embedded SQLite site), and bounded staleness when several processes run without 
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import time
 from collections import OrderedDict
 from functools import wraps
 from itertools import chain
 
+import redis
 from flask import Response, current_app, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -81,9 +83,6 @@ class MemoryBackend:
 
 class RedisBackend:
     def __init__(self, url: str):
-        import pickle
-
-        import redis
 
         self.r = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.pickle = pickle

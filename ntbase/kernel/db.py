@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,8 +59,6 @@ def compare_and_set(obj, frm, to, **values) -> bool:
     """Move ``obj.state`` from ``frm`` to ``to`` (and set ``values``) with one conditional
     UPDATE, so two requests racing on the same row cannot both win. On success the loaded
     object is brought up to date without another SELECT; on failure it is expired."""
-    from sqlalchemy.orm.attributes import set_committed_value
-
     model = type(obj)
     result = db.session.execute(
         sa.update(model).where(model.id == obj.id, model.state == frm)
@@ -76,8 +76,6 @@ def compare_and_set(obj, frm, to, **values) -> bool:
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
     """SQLite: enforce foreign keys, wait on locks instead of failing at once."""
-    import sqlite3
-
     if isinstance(dbapi_conn, sqlite3.Connection):
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")

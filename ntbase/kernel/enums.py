@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import enum
 
+from flask import has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 # (enum class, locale) -> {value: translated title}; titles are fixed per locale, and
@@ -15,9 +17,6 @@ class LabeledEnum(str, enum.Enum):
 
     @property
     def title(self) -> str:
-        from flask import has_request_context
-        from flask_babel import get_locale
-
         key = (type(self), str(get_locale()) if has_request_context() else "")
         titles = _TITLE_CACHE.get(key)
         if titles is None:

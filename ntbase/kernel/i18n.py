@@ -13,6 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request, session
+from flask_login import current_user
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).parent.parent / "translations"
@@ -68,7 +69,6 @@ def select_locale() -> str:
         return chosen
     if session.get("lang") in langs:
         return session["lang"]
-    from flask_login import current_user
 
     if getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
         return current_user.locale

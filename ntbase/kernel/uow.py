@@ -26,6 +26,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, flash, g, has_request_context, jsonify, redirect, render_template, request
@@ -165,8 +166,6 @@ def conflict_response():
 
 def _path_of(url: str) -> str:
     """The path and query of a same-site referrer (anything else is ignored)."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.netloc and parts.netloc != request.host:
         return ""

@@ -1,25 +1,33 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 
+from ntbase.bases.services import list_public_bases
 from ntbase.kernel.extensions import db
+from ntbase.kernel.forms import safe_local_path
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def home():
-    from ntbase.bases.services import list_public_bases
-
     return render_template("main/home.html", bases=list_public_bases())
 
 
 @bp.get("/favicon.ico")
 def favicon():
     """Browsers ask for /favicon.ico whatever the page says; serve the vendored icon."""
-    from flask import current_app, send_from_directory
-
     return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
                                max_age=7 * 24 * 3600)
 
@@ -42,10 +50,7 @@ def floor():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    from flask import current_app
-
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    from ntbase.kernel.forms import safe_local_path
 
     return redirect(safe_local_path(request.args.get("next"), url_for("main.home")))

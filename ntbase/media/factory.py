@@ -22,7 +22,10 @@ from dataclasses import dataclass
 
 from flask import Flask, url_for
 
+from ntbase.media.local import LocalStorage
+from ntbase.media.s3 import S3Storage
 from ntbase.media.storage import Storage
+from ntbase.media.tokens import UrlSigner
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -76,12 +79,8 @@ def _local_url(token: str) -> str:
 def build_storage(app: Flask) -> Storage:
     s = media_settings(app)
     if s.backend == "s3":
-        from ntbase.media.s3 import S3Storage
-
         return S3Storage(s.s3_bucket or "", endpoint_url=s.s3_endpoint_url, region=s.s3_region,
                          prefix=s.s3_prefix, part_size=s.s3_part_bytes, default_max_bytes=s.max_bytes)
-    from ntbase.media.local import LocalStorage
-    from ntbase.media.tokens import UrlSigner
 
     return LocalStorage(s.root, signer=UrlSigner(app.config["SECRET_KEY"]), url_for_token=_local_url,
                         default_max_bytes=s.max_bytes)

@@ -10,6 +10,10 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from fpdf import FPDF
+
+from ntbase.kernel import fonts
+
 FFMPEG_TIMEOUT_SECONDS = 120
 
 
@@ -67,19 +71,12 @@ def make_webm(path: str | os.PathLike, *, seconds: float = 3, size: str = "320x1
 
 
 def _cjk_font() -> tuple[str, int] | None:
-    try:
-        from ntbase.certificates.pdf import FONTS  # the same font choice as certificates
-    except ImportError:  # pragma: no cover - the certificates module moved
-        FONTS = [("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # noqa: N806
-                 ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0)]
-    return next(((p, i) for p, i in FONTS if os.path.exists(p)), None)
+    return fonts.first_installed()  # the same font choice as certificates
 
 
 def make_pdf(path: str | os.PathLike, *, title: str = "NTBase sample lesson", pages: int = 2,
              lines: tuple[str, ...] = ()) -> Path:
     """A short A4 PDF; Chinese lines are written only when a CJK font is installed."""
-    from fpdf import FPDF
-
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_creator("NTBase")
     pdf.set_title(title)

@@ -13,6 +13,8 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
+from flask import current_app
+
 from ntbase.payments.schemas import ProviderIntent, RefundOut, WebhookEvent
 
 SIGNATURE_HEADER = "X-NTBase-Signature"
@@ -92,9 +94,6 @@ def register_provider(cls: type[PaymentProvider]) -> type[PaymentProvider]:
 
 def get_provider(name: str = "sandbox") -> PaymentProvider:
     """The provider called ``name`` configured from the current app."""
-    from flask import current_app
-
-    from ntbase.payments import sandbox  # noqa: F401  (registers the built-in provider)
 
     try:
         cls = _REGISTRY[name]
