@@ -15,5 +15,6 @@ migrate:        ## apply migrations to DATABASE_URL (default: instance/ntbase.sq
 i18n:           ## list untranslated strings
 	.venv/bin/python -m ntbase.i18n_check
 
-lint:
-	.venv/bin/ruff check ntbase tests
+lint:           ## ruff, and the import contracts of docs/architecture.md
+	.venv/bin/ruff check ntbase tests bench
+	.venv/bin/lint-imports

@@ -57,7 +57,7 @@ DEMO = [
     "ntbase.hours.demo",
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
-    "ntbase.certificates.demo",
+    "ntbase.attendance.demo",
     "ntbase.office.demo",
 ]
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 
 from ntbase.bases import seal
 from ntbase.bases.services import get_base_or_404
-from ntbase.certificates.models import Certificate
-from ntbase.certificates.services import can_view_document
-from ntbase.hours.models import Statement
-from ntbase.hours.statements import can_view
 from ntbase.kernel.auth import base_manager_required, office_required
-from ntbase.kernel.db import db
 from ntbase.kernel.forms import act, submit
 
 bp = Blueprint("seal", __name__)
@@ -38,7 +33,7 @@ def base_seal(base_id: int):
     return seal.seal_of(base_id)
 
 
-def _png(data: bytes) -> Response:
+def png_response(data: bytes) -> Response:
     return Response(data, mimetype="image/png", headers={
         "Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff",
         "Content-Disposition": "inline"})
@@ -86,7 +81,7 @@ def _image(base_id: int | None):
     current = seal.seal_of(base_id)
     if current is None:
         abort(404)
-    return _png(current.png)
+    return png_response(current.png)
 
 
 # ------------------------------------------------------------ a base's seal (its staff)
@@ -126,29 +121,4 @@ def platform_remove():
 @bp.get("/office/seal.png")
 @office_required
 def platform_image():
-    return _image(None)
-
-
-# ------------------------------------------------------------ as printed on documents
-
-@bp.get("/certificates/<int:cert_id>/seal.png")
-@login_required
-def certificate_image(cert_id: int):
-    """The seal as printed on one certificate, for whoever may see that certificate."""
-    cert = db.session.get(Certificate, cert_id)
-    if cert is None or not can_view_document(current_user, cert):
-        abort(404)
-    current = seal.seal_of(cert.base_id)
-    if current is None:
-        abort(404)
-    return _png(current.png)
-
-
-@bp.get("/hours/statements/<int:statement_id>/seal.png")
-@login_required
-def statement_image(statement_id: int):
-    """The platform's seal as printed on one statement, for whoever may see that statement."""
-    st = db.session.get(Statement, statement_id)
-    if st is None or not can_view(st, current_user):
-        abort(404)
     return _image(None)

@@ -33,7 +33,6 @@ from flask_babel import gettext as _
 from ntbase.certificates import codes, signing, status_list
 from ntbase.certificates.did_web import method_id, site_did
 from ntbase.certificates.models import Certificate
-from ntbase.hours.statements import statement_data
 from ntbase.kernel.enums import Category
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.formatting import public_base_url
@@ -60,7 +59,7 @@ def _hours(value) -> str:
     return f"{Decimal(value).quantize(Decimal('0.1')):f}"
 
 
-def _base_url() -> str:
+def site_base_url() -> str:
     return public_base_url().rstrip("/")
 
 
@@ -71,7 +70,7 @@ def identity(id_number: str, salt: str) -> dict:
             "identityHash": f"sha256${digest}", "salt": salt}
 
 
-def _holder_identifiers(learner, masked_name: str, salt: str) -> list[dict]:
+def holder_identifiers(learner, masked_name: str, salt: str) -> list[dict]:
     profile = learner.profile if learner is not None else None
     if profile is None:
         raise DomainError(_("The learner has no identity profile."))
@@ -79,7 +78,7 @@ def _holder_identifiers(learner, masked_name: str, salt: str) -> list[dict]:
             {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": masked_name}]
 
 
-def _envelope(kind: str, code: str, issuer: dict, issued_at: datetime, name: str, description: str,
+def envelope(kind: str, code: str, issuer: dict, issued_at: datetime, name: str, description: str,
               subject: dict) -> dict:
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
@@ -99,7 +98,7 @@ def _envelope(kind: str, code: str, issuer: dict, issued_at: datetime, name: str
 
 def certificate_credential(cert: Certificate) -> dict:
     """The unsigned OpenBadgeCredential of ``cert`` (gives it a status entry if it has none)."""
-    base_url = _base_url()
+    base_url = site_base_url()
     entry = status_list.assign_entry(cert)
     base_page = f"{base_url}/bases/{cert.base_id}"
     achievement_id = (f"{base_url}/courses/{cert.course_id}" if cert.course_id
@@ -122,7 +121,7 @@ def certificate_credential(cert: Certificate) -> dict:
     hours_rd = f"{achievement_id}#hours"
     subject = {
         "type": ["AchievementSubject"],
-        "identifier": _holder_identifiers(cert.learner, cert.holder_name_masked, cert.code),
+        "identifier": holder_identifiers(cert.learner, cert.holder_name_masked, cert.code),
         "activityStartDate": iso_cst(datetime.combine(cert.start_date, datetime.min.time())),
         "activityEndDate": iso_cst(datetime.combine(cert.end_date, datetime.min.time())),
         "achievement": {
@@ -141,7 +140,7 @@ def certificate_credential(cert: Certificate) -> dict:
         "result": [{"type": ["Result"], "resultDescription": hours_rd, "value": hours}],
     }
     issuer = {"id": site_did(), "type": ["Profile"], "name": cert.base_name, "url": base_page}
-    credential = _envelope("certificate", cert.code, issuer, cert.issued_at, name, description, subject)
+    credential = envelope("certificate", cert.code, issuer, cert.issued_at, name, description, subject)
     credential["credentialStatus"] = status_list.status_entry_json(entry)
     return credential
 
@@ -151,66 +150,6 @@ def certificate_jwt(cert: Certificate) -> str:
     if not cert.is_valid:
         raise DomainError(_("A revoked certificate cannot be downloaded as an Open Badge."))
     return encode_jwt(certificate_credential(cert))
-
-
-# ---------------------------------------------------------------- yearly statements
-
-def statement_credential(st) -> dict:
-    """The yearly statement (学时证明) as an OpenBadgeCredential: the year's counted hours,
-    public-subject hours and verdict as results. Statements cannot be withdrawn — each one
-    records the year as it stood on its day — so it carries no credentialStatus."""
-    data = statement_data(st)
-    base_url = _base_url()
-    achievement_id = f"{base_url}/hours/requirement/{st.year}"
-    with force_locale("zh_CN"):
-        platform = _("Nantong continuing-education platform (NTBase)")
-        name = _("Continuing-education hours statement %(year)s", year=st.year)
-        criteria = _("In %(year)s, at least %(total)s hours count toward the yearly requirement, of which at "
-                     "least %(public)s are public-subject hours (2011 measures Art. 14, 16 and 17; 2021 notice).",
-                     year=st.year, total=data["required_total"], public=data["required_public"])
-        verdict = _("Complies") if data["complies"] else _("Does not comply")
-        description = _("Hours statement %(code)s for %(year)s: %(total)s hours counted, %(public)s public-subject "
-                        "hours; %(verdict)s.", code=codes.display(st.code), year=st.year,
-                        total=data["counted_total"], public=data["public_hours"], verdict=verdict)
-        names = {"counted": _("Counted total hours"), "public": _("Public-subject hours"),
-                 "verdict": _("Yearly requirement")}
-    rd = {k: f"{achievement_id}#{k}" for k in names}
-    subject = {
-        "type": ["AchievementSubject"],
-        "identifier": _holder_identifiers(st.learner, st.holder_name_masked, st.code),
-        "term": str(st.year),
-        "achievement": {
-            "id": achievement_id,
-            "type": ["Achievement"],
-            "achievementType": "ext:YearlyHoursStatement",
-            "name": name,
-            "description": criteria,
-            "criteria": {"narrative": criteria},
-            "inLanguage": "zh-CN",
-            "resultDescription": [
-                {"id": rd["counted"], "type": ["ResultDescription"], "name": names["counted"],
-                 "resultType": "ext:CountedHours", "requiredValue": data["required_total"], "valueMin": "0"},
-                {"id": rd["public"], "type": ["ResultDescription"], "name": names["public"],
-                 "resultType": "ext:PublicSubjectHours", "requiredValue": data["required_public"],
-                 "valueMin": "0"},
-                {"id": rd["verdict"], "type": ["ResultDescription"], "name": names["verdict"],
-                 "resultType": "ext:Verdict", "allowedValue": ["complies", "does_not_comply"],
-                 "requiredValue": "complies"},
-            ],
-        },
-        "result": [
-            {"type": ["Result"], "resultDescription": rd["counted"], "value": data["counted_total"]},
-            {"type": ["Result"], "resultDescription": rd["public"], "value": data["public_hours"]},
-            {"type": ["Result"], "resultDescription": rd["verdict"],
-             "value": "complies" if data["complies"] else "does_not_comply"},
-        ],
-    }
-    issuer = {"id": site_did(), "type": ["Profile"], "name": platform, "url": base_url + "/"}
-    return _envelope("statement", st.code, issuer, st.issued_at, name, description, subject)
-
-
-def statement_jwt(st) -> str:
-    return encode_jwt(statement_credential(st))
 
 
 # ---------------------------------------------------------------- VC-JWT

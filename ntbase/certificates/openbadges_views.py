@@ -15,8 +15,6 @@ from flask_wtf import FlaskForm
 from ntbase.certificates import did_web, openbadges, signing, status_list
 from ntbase.certificates import services as certificates
 from ntbase.certificates.models import Certificate
-from ntbase.hours.models import Statement
-from ntbase.hours.statements import can_view
 from ntbase.kernel.db import db
 from ntbase.kernel.forms import submit
 
@@ -27,13 +25,13 @@ class DownloadForm(FlaskForm):
     """Only the CSRF token: the download is a state-changing POST."""
 
 
-def _credential_response(token: str, filename: str) -> Response:
+def credential_response(token: str, filename: str) -> Response:
     return Response(token, mimetype=openbadges.MEDIA_TYPE, headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def _failed(form: FlaskForm, back: str):
+def download_failed(form: FlaskForm, back: str):
     for message in form.form_errors or [_("The Open Badge could not be made. Please try again.")]:
         flash(message, "error")
     return redirect(back)
@@ -52,23 +50,8 @@ def certificate(cert_id: int):
     if not ok:
         back = (url_for("certificates.mine") if current_user.id == cert.learner_id
                 else url_for("certificates.manage", cert_id=cert.id))
-        return _failed(form, back)
-    return _credential_response(token, f"certificate-{cert.code}.jwt")
-
-
-@bp.post("/hours/statements/<int:statement_id>/open-badge")
-@login_required
-def statement(statement_id: int):
-    st = db.session.get(Statement, statement_id)
-    if st is None or not can_view(st, current_user):
-        abort(404)
-    form = DownloadForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ok, token = submit(form, lambda: openbadges.statement_jwt(st))
-    if not ok:
-        return _failed(form, url_for("hours.statement", statement_id=st.id))
-    return _credential_response(token, f"statement-{st.year}-{st.code}.jwt")
+        return download_failed(form, back)
+    return credential_response(token, f"certificate-{cert.code}.jwt")
 
 
 # ------------------------------------------------------------ for verifiers (public)

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ntbase.bases import seal, seal_views
 from ntbase.bases.services import get_base_or_404
 from ntbase.certificates import services, signing
 from ntbase.certificates.forms import NameForm, ReissueForm, RevokeForm
@@ -174,3 +175,21 @@ def revocations():
     resp.headers["Cache-Control"] = "public, max-age=60"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
+
+
+@bp.get("/certificates/<int:cert_id>/seal.png")
+@login_required
+def seal_image(cert_id: int):
+    """The base's seal as printed on one certificate, for whoever may see that certificate."""
+    cert = _viewable_or_404(cert_id)
+    current = seal.seal_of(cert.base_id)
+    if current is None:
+        abort(404)
+    return seal_views.png_response(current.png)
+
+
+def _viewable_or_404(cert_id: int):
+    cert = services.get_certificate(cert_id)
+    if cert is None or not services.can_view_document(current_user, cert):
+        abort(404)
+    return cert

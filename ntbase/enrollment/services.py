@@ -623,6 +623,25 @@ def roster(course_id: int) -> list[Enrollment]:
     ).unique().all()
 
 
+def record_past_enrollment(course: Course, learner: User, *, at: datetime, reason: str) -> Enrollment:
+    """A confirmed enrollment in a course that already ran, recorded by its base (a paper
+    registration from before NTBase, or demo data): no window, no payment; it takes a seat
+    only if one is left (a finished course's seats no longer matter, but the counter stays
+    true)."""
+    if learner.role != Role.LEARNER or learner.profile is None:
+        raise DomainError(_("Only learner accounts can enroll in courses."), code="not_learner")
+    if live_enrollment(course.id, learner.id) is not None:
+        raise DomainError(_("This learner is already enrolled in this course."), code="duplicate")
+    if not seats.take_seat(course.id):
+        raise DomainError(_("This course is full."), code="full")
+    enrollment = Enrollment(course_id=course.id, learner_id=learner.id, price_fen=0, source="manual",
+                            state=S.CONFIRMED, confirmed_at=at, created_at=at, updated_at=at)
+    db.session.add(enrollment)
+    db.session.flush()
+    record(enrollment, None, S.CONFIRMED, None, reason, at)
+    return enrollment
+
+
 def manual_enroll(course: Course, id_number: str, staff: User, now: datetime | None = None) -> Enrollment:
     """Enroll the learner with this ID number (never searched partially, never put in a URL)."""
     id_number = parse_id_number(id_number, field="id_number")

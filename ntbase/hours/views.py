@@ -22,8 +22,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
+from ntbase.bases import seal, seal_views
 from ntbase.certificates import codes
+from ntbase.certificates import openbadges_views as badge_views
 from ntbase.hours import engine, policy, services, statements
+from ntbase.hours import openbadges as statement_badges
 from ntbase.hours.api import assess_request, error_message
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES, can_download, store_evidence
 from ntbase.hours.forms import (
@@ -436,3 +439,33 @@ def calculator():
         status = 422
     return render_template("hours/calculator.html", form=form, result=result,
                            gaps=gap_lines(result) if result else []), status
+
+
+@bp.post("/hours/statements/<int:statement_id>/open-badge")
+def statement_open_badge(statement_id: int):
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    st = db.session.get(Statement, statement_id)
+    if st is None or not statements.can_view(st, current_user):
+        abort(404)
+    form = badge_views.DownloadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ok, token = submit(form, lambda: statement_badges.statement_jwt(st))
+    if not ok:
+        return badge_views.download_failed(form, url_for("hours.statement", statement_id=st.id))
+    return badge_views.credential_response(token, f"statement-{st.year}-{st.code}.jwt")
+
+
+@bp.get("/hours/statements/<int:statement_id>/seal.png")
+def statement_seal(statement_id: int):
+    """The platform's seal as printed on one statement, for whoever may see that statement."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    st = db.session.get(Statement, statement_id)
+    if st is None or not statements.can_view(st, current_user):
+        abort(404)
+    current = seal.seal_of(None)
+    if current is None:
+        abort(404)
+    return seal_views.png_response(current.png)

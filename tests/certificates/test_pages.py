@@ -292,7 +292,7 @@ def test_cli_keys_create_and_rotate(app_ctx):
 
 
 def test_demo_skips_without_data_and_builds_a_certificate_once(app_ctx, base_a):
-    from ntbase.certificates import demo
+    from ntbase.attendance import demo
     from ntbase.certificates.models import Certificate
     from tests.attendance.helpers import past_course
     from tests.factories import make_learner

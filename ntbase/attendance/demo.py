@@ -1,4 +1,4 @@
-"""Demo: the demo learner holds a completed course with a certificate.
+"""Demo: the demo learner holds a completed in-person course with its certificate.
 
 Runs after the catalog and enrollment demos. Uses the learner's completed enrollments
 if there are any; otherwise completes one confirmed enrollment of a course whose
@@ -14,10 +14,9 @@ import sqlalchemy as sa
 from ntbase.accounts.models import User
 from ntbase.attendance.services import complete_enrollment, mark_all_present
 from ntbase.catalog.models import Course, CourseSession, CourseStatus
-from ntbase.certificates.models import Certificate
-from ntbase.certificates.services import issue_certificate
-from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentState
-from ntbase.hours.ledger import record_course_completion
+from ntbase.certificates import services as certificates
+from ntbase.enrollment import services as enrollment_services
+from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel.db import db, now
 
 DEMO_LEARNER = "learner@demo.ntbase"
@@ -31,9 +30,8 @@ def load() -> None:
     completed = [e for e in enrollments if e.state == EnrollmentState.COMPLETED]
     if completed:
         for enr in completed:  # completed by another demo: make sure the certificate exists
-            has = db.session.scalar(sa.select(Certificate.id).where(Certificate.enrollment_id == enr.id))
-            if has is None:
-                record_course_completion(enr, issue_certificate(enr))
+            if certificates.valid_certificate_of(enr.id) is None:
+                certificates.issue_certificate(enr)  # its event credits the hours
         db.session.flush()
         return
 
@@ -51,14 +49,8 @@ def load() -> None:
             course = _past_course_from_any(t)
         if course is None:
             return
-        enrollment = Enrollment(course_id=course.id, learner_id=learner.id, state=EnrollmentState.CONFIRMED,
-                                price_fen=0, source="manual", confirmed_at=t - timedelta(days=30))
-        db.session.add(enrollment)
-        db.session.flush()
-        db.session.add(EnrollmentEvent(enrollment_id=enrollment.id, from_state=None,
-                                       to_state=EnrollmentState.CONFIRMED.value, reason="demo"))
-        db.session.execute(sa.update(Course).where(Course.id == course.id, Course.seats_taken < Course.capacity)
-                           .values(seats_taken=Course.seats_taken + 1))
+        enrollment = enrollment_services.record_past_enrollment(course, learner, at=t - timedelta(days=30),
+                                                        reason="demo")
     for session in db.session.scalars(sa.select(CourseSession).where(
             CourseSession.course_id == enrollment.course_id)):
         mark_all_present(session, None, now=t)
