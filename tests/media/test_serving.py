@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from ntbase.media.storage import InvalidKey
 from ntbase.media.tokens import TokenExpired, TokenInvalid, UrlSigner
 from tests import factories
 
-DATA = os.urandom(10_000)
+DATA = random.Random(20261202).randbytes(10_000)  # the same bytes in every test process (xdist)
 
 
 @pytest.fixture()
