@@ -5,8 +5,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
 scripts/system-deps.sh || exit 1
-PYTEST=(.venv/bin/python -m pytest -q -p no:cacheprovider "$@")
+# both cores: each worker has its own app, database and browser
+PYTEST=(.venv/bin/python -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-2}" "$@")
 status=0
+
+echo "=== Lint: ruff and the import contracts (docs/architecture.md) ==="
+.venv/bin/ruff check ntbase tests bench || status=1
+.venv/bin/lint-imports --no-cache > /tmp/ntbase-lint-imports.log 2>&1 \
+  && tail -n 3 /tmp/ntbase-lint-imports.log || { cat /tmp/ntbase-lint-imports.log; status=1; }
 
 echo "=== SQLite ==="
 NTBASE_TEST_DB=sqlite "${PYTEST[@]}" || status=1
