@@ -70,6 +70,8 @@ ENV = {
     "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
     # one wrk client is one IP: per-client limits would turn the run into a 429 test
     "RATELIMIT_ENABLED": "false",
+    # wrk speaks plain HTTP to 127.0.0.1; TLS ends at the proxy in front of a real deployment
+    "NTBASE_FORCE_HTTPS": "0",
     # production-like: the page cache and its invalidation shared by every worker
     "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/1"),
 }
@@ -266,7 +268,7 @@ def bulk_verify(app, sample: dict, base_url: str) -> dict:
         return {"skipped": "office API not available"}
     real = sample["certificate_codes"]
     rows = [(real[i % len(real)] if i % 3 else codes.new_code()) for i in range(10_000)]
-    with app.app_context(), app.test_request_context("/"):
+    with app.app_context(), app.test_request_context("/", method="POST"):  # it writes: not a read
         from ntbase.accounts.models import User
 
         office = db.session.scalar(sa.select(User).where(User.email == sample["office_email"]))
