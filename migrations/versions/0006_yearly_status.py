@@ -22,6 +22,7 @@ def upgrade():
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("counted_total", sa.Numeric(7, 1), nullable=False),
         sa.Column("counted_public", sa.Numeric(7, 1), nullable=False),
+        sa.Column("public_hours", sa.Numeric(7, 1), nullable=False),
         sa.Column("required_total", sa.Numeric(7, 1), nullable=False),
         sa.Column("required_public", sa.Numeric(7, 1), nullable=False),
         sa.Column("complies", sa.Boolean(), nullable=False),

@@ -194,7 +194,8 @@ class YearlyStatus(db.Model):
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     counted_total: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
-    counted_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
+    counted_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))  # public hours counted toward the total
+    public_hours: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))  # every accepted public hour
     required_total: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
     required_public: Mapped[Decimal] = mapped_column(sa.Numeric(7, 1))
     complies: Mapped[bool]

@@ -21,7 +21,7 @@ from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.accounts.services import notify
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.hours import engine
+from ntbase.hours import engine, status
 from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
 from ntbase.hours.engine import Assessment, PeriodAssessment
 from ntbase.hours.events import LedgerChanged
@@ -522,6 +522,59 @@ def learner_overview(learner_id: int, *, today: date | None = None) -> Overview:
                     for p in periods]
     return Overview(current=years[0], years=years, periods=period_views, statements=list(statements),
                     undated_events=[ev for ev in events if ev.year is None])
+
+
+@dataclass
+class Dashboard:
+    current: YearView                 # this year in full: entries, reasons
+    history: list[status.Verdict]     # every year newest first, from the kept status
+    periods: list[PeriodView]
+    statements: list[Statement]
+    undated_events: list[ExemptionEvent]
+
+
+def dashboard(learner_id: int, *, today: date | None = None) -> Dashboard:
+    """What the learner's "my hours" page shows, in a fixed number of statements whatever
+    the history: this year worked out in full, the other years from the kept status (their
+    details on ``year_view``), the appointment periods' Art. 27 checks."""
+    today = _today(today)
+    rules, rounds = load_rules()
+    periods = periods_of(learner_id)
+    # this year's entries, and (for the Art. 27 checks) every year of an appointment period
+    since = min([today.year] + [p.start_year for p in periods])
+    entries = db.session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.learner_id == learner_id, LedgerEntry.year >= since)
+        .options(selectinload(LedgerEntry.evidence))
+        .order_by(LedgerEntry.end_date.desc(), LedgerEntry.id.desc())).all()
+    events = db.session.scalars(
+        sa.select(ExemptionEvent).where(ExemptionEvent.learner_id == learner_id)
+        .options(selectinload(ExemptionEvent.evidence)).order_by(ExemptionEvent.id.desc())).all()
+    statements_ = db.session.scalars(sa.select(Statement).where(Statement.learner_id == learner_id)
+                                     .order_by(Statement.issued_at.desc(), Statement.id.desc())).all()
+    accepted = [e for e in entries if e.state == EntryState.ACCEPTED]
+    accepted_events = [ev for ev in events if ev.state == EntryState.ACCEPTED]
+    current = YearView(today.year, _assess(today.year, accepted, accepted_events, periods, rules, rounds),
+                       [e for e in entries if e.year == today.year], [ev for ev in events if ev.year == today.year])
+    # Art. 27 needs every year of the period worked out exactly (unrounded), not the kept rows
+    period_views = [PeriodView(p, _period(p.start_year, p.end_year, accepted, accepted_events, rules, rounds))
+                    for p in periods]
+    return Dashboard(current, status.years_of(learner_id, today=today), period_views, list(statements_),
+                     [ev for ev in events if ev.year is None])
+
+
+def year_view(learner_id: int, year: int) -> YearView:
+    """One year in full (entries, exemptions, the engine's reasons) for the learner's page."""
+    rules, rounds = load_rules()
+    entries = db.session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.learner_id == learner_id, LedgerEntry.year == year)
+        .options(selectinload(LedgerEntry.evidence))
+        .order_by(LedgerEntry.end_date.desc(), LedgerEntry.id.desc())).all()
+    events = db.session.scalars(sa.select(ExemptionEvent).where(ExemptionEvent.learner_id == learner_id)
+                                .options(selectinload(ExemptionEvent.evidence))).all()
+    accepted_events = [ev for ev in events if ev.state == EntryState.ACCEPTED]
+    a = _assess(year, [e for e in entries if e.state == EntryState.ACCEPTED], accepted_events,
+                periods_of(learner_id), rules, rounds)
+    return YearView(year, a, list(entries), [ev for ev in events if ev.year == year])
 
 
 def suggest_courses(assessment: Assessment, *, limit: int = 5, at: datetime | None = None) -> list:

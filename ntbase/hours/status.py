@@ -41,6 +41,7 @@ class Verdict:
     year: int
     counted_total: Decimal
     counted_public: Decimal
+    public_hours: Decimal
     required_total: Decimal
     required_public: Decimal
     complies: bool
@@ -50,14 +51,16 @@ class Verdict:
 
     @classmethod
     def of(cls, row: YearlyStatus) -> Verdict:
-        return cls(row.learner_id, row.year, row.counted_total, row.counted_public, row.required_total,
-                   row.required_public, row.complies, row.short_total, row.short_public, row.total_exempt)
+        return cls(row.learner_id, row.year, row.counted_total, row.counted_public, row.public_hours,
+                   row.required_total, row.required_public, row.complies, row.short_total, row.short_public,
+                   row.total_exempt)
 
 
 def _values(a: engine.Assessment) -> dict:
     return {
         "counted_total": engine.round1(a.counted_total),
         "counted_public": engine.round1(a.public_counted),
+        "public_hours": engine.round1(a.public_hours),
         "required_total": engine.round1(a.required_total),
         "required_public": engine.round1(a.required_public),
         "complies": bool(a.complies),
@@ -182,3 +185,16 @@ def share_complying(year: int, learner_ids: sa.Select) -> tuple[int, int]:
         YearlyStatus.year == year, YearlyStatus.complies.is_(True),
         YearlyStatus.learner_id.in_(learner_ids))) or 0
     return total, met
+
+
+def years_of(learner_id: int, *, today: date | None = None) -> list[Verdict]:
+    """Every year of one learner, newest first, from their kept rows (one statement): from
+    their first year with anything in it to the current year; empty years included."""
+    today = today or now().date()
+    rows = {r.year: Verdict.of(r) for r in db.session.scalars(
+        sa.select(YearlyStatus).where(YearlyStatus.learner_id == learner_id))}
+    first = min([*rows, today.year])
+    out = []
+    for year in range(today.year, first - 1, -1):
+        out.append(rows.get(year) or Verdict(learner_id, year, **empty_year(year)))
+    return out

@@ -131,14 +131,23 @@ def _verify_url(st: Statement) -> str:
 @bp.get("/me/hours")
 @learner_required
 def dashboard():
-    overview = services.learner_overview(current_user.id)
-    current = overview.current
+    board = services.dashboard(current_user.id)
+    current = board.current
     form = StatementForm()
-    form.year.choices = [(str(y.year), str(y.year)) for y in overview.years]
-    return render_template("hours/dashboard.html", overview=overview, current=current,
+    form.year.choices = [(str(y.year), str(y.year)) for y in board.history]
+    return render_template("hours/dashboard.html", overview=board, current=current,
                            gaps=gap_lines(current.assessment),
                            suggestions=services.suggest_courses(current.assessment), statement_form=form,
                            pending=EntryState.PENDING, rejected=EntryState.REJECTED)
+
+
+@bp.get("/me/hours/years/<int:year>")
+@learner_required
+def year(year: int):
+    if not policy.FIRST_YEAR <= year <= now().year:
+        abort(404)
+    view = services.year_view(current_user.id, year)
+    return render_template("hours/year.html", y=view, pending=EntryState.PENDING, rejected=EntryState.REJECTED)
 
 
 @bp.route("/me/hours/entries/new", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ import zlib
 from datetime import date
 from decimal import Decimal
 
+from ntbase.hours import status
 from ntbase.hours.evidence import store_evidence
 from ntbase.hours.models import EntryState, Evidence, LedgerEntry
 from ntbase.kernel.db import db, now
@@ -43,6 +44,8 @@ def make_entry(learner, *, year: int | None = None, kind: str = "online_course",
     )
     db.session.add(entry)
     db.session.flush()
+    if state == EntryState.ACCEPTED:
+        status.refresh([learner.id])  # as the ledger's services keep it (LedgerChanged)
     return entry
 
 

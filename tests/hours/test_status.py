@@ -81,7 +81,7 @@ def _apply(op, learners, officer) -> None:
 
 def _kept() -> dict:
     return {(r.learner_id, r.year): {k: getattr(r, k) for k in (
-        "counted_total", "counted_public", "required_total", "required_public", "complies", "short_total",
+        "counted_total", "counted_public", "public_hours", "required_total", "required_public", "complies", "short_total",
         "short_public", "total_exempt", "policy_year")} for r in db.session.scalars(sa.select(YearlyStatus))}
 
 

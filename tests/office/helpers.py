@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ntbase.certificates import codes, signing
 from ntbase.certificates.models import Certificate, CertificateState
+from ntbase.hours import status
 from ntbase.hours.models import EntryState, ExemptionEvent, LedgerEntry, Statement
 from ntbase.kernel.db import db, now
 from ntbase.kernel.security import mask_name
@@ -51,6 +52,8 @@ def add_entry(learner, *, year=2021, hours="24", category="public", kind="course
                         source="external" if state == EntryState.PENDING else "course")
     db.session.add(entry)
     db.session.flush()
+    if state == EntryState.ACCEPTED:
+        status.refresh([learner.id])  # as the ledger's services keep it (LedgerChanged)
     return entry
 
 
@@ -58,6 +61,9 @@ def add_round_certificate(learner, rnd=5, state=EntryState.ACCEPTED) -> Exemptio
     ev = ExemptionEvent(learner_id=learner.id, kind="public_round_certificate", round=rnd, state=state,
                         title=f"第{rnd}轮公需课合格证明")
     db.session.add(ev)
+    if state == EntryState.ACCEPTED:
+        db.session.flush()
+        status.refresh([learner.id])
     db.session.flush()
     return ev
 
