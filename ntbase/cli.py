@@ -6,10 +6,10 @@ from flask.cli import AppGroup
 from ntbase import registry
 from ntbase.accounts.services import create_user
 from ntbase.demo import load_demo
-from ntbase.kernel.i18n import compile_translations
-from ntbase.kernel.uow import unit_of_work
 from ntbase.kernel.enums import Role
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.i18n import compile_translations
+from ntbase.kernel.uow import unit_of_work
 
 ntbase_cli = AppGroup("ntbase", help="NTBase administration commands.")
 

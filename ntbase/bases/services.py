@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, defer, selectinload
 
+from ntbase.bases.events import TeacherRenamed
 from ntbase.bases.models import (
     BaseStatusEvent,
     DisclosureVersion,
@@ -25,11 +26,10 @@ from ntbase.bases.models import (
     Teacher,
     TrainingBase,
 )
-from ntbase.bases.events import TeacherRenamed
-from ntbase.kernel.events import publish
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Category, CertificationStatus, TitleLevel
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 
 # The four parts of an Art. 22 disclosure, in the order the law lists them.
 DISCLOSURE_PARTS = {
