@@ -36,10 +36,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from urllib.parse import quote
 
+import openpyxl
 from flask import Response
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from ntbase.kernel.errors import DomainError
@@ -221,7 +221,7 @@ def _xlsx_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: in
 
 def _sheet_rows(data: bytes, *, data_only: bool, max_columns: int | None) -> Iterator[tuple[int, list]]:
     """(row number, raw values) of the first sheet's non-blank rows."""
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
         ws = wb.worksheets[0]
         for number, raw in enumerate(ws.iter_rows(values_only=True, max_col=max_columns), start=1):
@@ -289,7 +289,7 @@ def to_csv(header: Sequence, rows: Sequence[Sequence]) -> bytes:
 
 def to_xlsx(header: Sequence, rows: Sequence[Sequence], sheet: str = "Sheet1") -> bytes:
     """One sheet: the header frozen, columns as wide as their first 200 rows; cells escaped."""
-    wb = Workbook(write_only=True)
+    wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(sheet_title(sheet))
     sample = [header, *rows[:200]]
     for col in range(max(len(r) for r in sample)):

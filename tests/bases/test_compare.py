@@ -1,7 +1,7 @@
 """Compare bases: status, public price per hour, counts by category, next dates, locations."""
-from ntbase.catalog.compare import compare_bases
 from ntbase.bases import services as bs
 from ntbase.catalog import services as cs
+from ntbase.catalog.compare import compare_bases
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import CertificationStatus
 from tests.catalog.helpers import course_input, disclose, published_course

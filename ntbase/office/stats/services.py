@@ -1,0 +1,130 @@
+"""Statistics for the office: enrollments per month per base, public vs specialized hours,
+and the share of learners who meet the year's requirement by employer and profession.
+
+Each figure is one aggregate query, except compliance: the yearly rules (caps, exemptions,
+round certificates) live in the pure hours engine, so learners' rows are loaded in bulk
+(a fixed number of statements) and judged in Python. The SVG charts are in ``charts``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ntbase.accounts.models import LearnerProfile
+from ntbase.bases.models import TrainingBase
+from ntbase.catalog.models import Course
+from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.hours import engine
+from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.kernel import audit
+from ntbase.kernel.db import db
+from ntbase.kernel.enums import Category, profession_title
+from ntbase.office.person import assess_many
+
+audit.register_actions({"stats.export": _l("Exported statistics")})
+
+MONTHS = list(range(1, 13))
+
+
+def enrollments_by_month(year: int) -> list[dict]:
+    """[{base_id, base, months: {1: n, ...}, total}] for confirmed or completed enrollments,
+    by the month they were confirmed (one statement)."""
+    when = sa.func.coalesce(Enrollment.confirmed_at, Enrollment.created_at)
+    month = sa.extract("month", when)
+    t0, t1 = datetime(year, 1, 1), datetime(year + 1, 1, 1)
+    rows = db.session.execute(
+        sa.select(TrainingBase.id, TrainingBase.name, month.label("m"), sa.func.count(Enrollment.id))
+        .join(Course, Course.id == Enrollment.course_id).join(TrainingBase, TrainingBase.id == Course.base_id)
+        .where(Enrollment.state.in_((EnrollmentState.CONFIRMED, EnrollmentState.COMPLETED)),
+               when >= t0, when < t1)
+        .group_by(TrainingBase.id, TrainingBase.name, month).order_by(TrainingBase.id)).all()
+    bases: dict[int, dict] = {}
+    for base_id, name, m, n in rows:
+        b = bases.setdefault(base_id, {"base_id": base_id, "base": name, "months": dict.fromkeys(MONTHS, 0),
+                                       "total": 0})
+        b["months"][int(m)] += int(n)
+        b["total"] += int(n)
+    return list(bases.values())
+
+
+def _entry_hours_sql():
+    """What an accepted entry is worth (Art. 17), in SQL, from the engine's own rate tables."""
+    whens = [(sa.and_(LedgerEntry.kind == "conference", LedgerEntry.level == level), LedgerEntry.days * rate)
+             for level, rate in engine.CONFERENCE_RATES.items()]
+    whens += [(LedgerEntry.kind == kind, LedgerEntry.days * rate) for kind, rate in engine.DAY_RATES.items()]
+    # notice §3: transfers from outside the Yangtze River Delta are not counted
+    whens.append((sa.and_(LedgerEntry.kind == "transfer", LedgerEntry.region.notin_(engine.DELTA_REGIONS)), 0))
+    return sa.case(*whens, else_=sa.func.coalesce(LedgerEntry.hours, 0))
+
+
+def hours_by_category(year: int) -> list[dict]:
+    """Accepted hours per category (before the yearly caps), one statement."""
+    rows = db.session.execute(
+        sa.select(LedgerEntry.category, sa.func.count(LedgerEntry.id), sa.func.sum(_entry_hours_sql()),
+                  sa.func.count(sa.distinct(LedgerEntry.learner_id)))
+        .where(LedgerEntry.year == year, LedgerEntry.state == EntryState.ACCEPTED)
+        .group_by(LedgerEntry.category)).all()
+    found = {cat: (n, Decimal(str(h or 0)).quantize(Decimal("0.1")), people) for cat, n, h, people in rows}
+    return [{"category": c, "entries": found.get(c, (0, Decimal("0.0"), 0))[0],
+             "hours": found.get(c, (0, Decimal("0.0"), 0))[1], "learners": found.get(c, (0, 0, 0))[2]}
+            for c in engine.CATEGORIES]
+
+
+@dataclass
+class ShareRow:
+    key: str
+    label: str
+    learners: int
+    complying: int
+
+    @property
+    def share(self) -> float:
+        return round(self.complying * 100 / self.learners, 1) if self.learners else 0.0
+
+
+def compliance_shares(year: int) -> tuple[list[ShareRow], list[ShareRow], ShareRow]:
+    """(by employer, by profession series, overall) for every registered learner."""
+    verdicts = assess_many(year)
+    profiles = db.session.execute(
+        sa.select(LearnerProfile.user_id, LearnerProfile.employer, LearnerProfile.profession_series)).all()
+    by_emp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_prof: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    total = [0, 0]
+    for uid, employer, series in profiles:
+        ok = int(bool(verdicts.get(uid) and verdicts[uid].complies))
+        for bucket in (by_emp[(employer or "").strip()], by_prof[series or "other"], total):
+            bucket[0] += 1
+            bucket[1] += ok
+    unknown = _("(employer not given)")
+    emp = sorted((ShareRow(k, k or unknown, n, c) for k, (n, c) in by_emp.items()),
+                 key=lambda r: (-r.learners, r.label))
+    prof = sorted((ShareRow(k, profession_title(k), n, c) for k, (n, c) in by_prof.items()),
+                  key=lambda r: (-r.learners, r.label))
+    return emp, prof, ShareRow("all", _("All learners"), total[0], total[1])
+
+
+# ---------------------------------------------------------------- export
+def export_table(kind: str, year: int) -> tuple[list[str], list[list[str]]]:
+    if kind == "enrollments":
+        header = [_("Base")] + [str(m) for m in MONTHS] + [_("Total")]
+        rows = [[b["base"]] + [str(b["months"][m]) for m in MONTHS] + [str(b["total"])]
+                for b in enrollments_by_month(year)]
+    elif kind == "hours":
+        header = [_("Category"), _("Entries"), _("Learners"), _("Hours")]
+        rows = [[Category(r["category"]).title, str(r["entries"]), str(r["learners"]), str(r["hours"])]
+                for r in hours_by_category(year)]
+    elif kind in ("employers", "professions"):
+        emp, prof, _all = compliance_shares(year)
+        header = [_("Employer") if kind == "employers" else _("Profession series"), _("Learners"),
+                  _("Meeting the requirement"), _("Share (%)")]
+        rows = [[r.label, str(r.learners), str(r.complying), f"{r.share:.1f}"]
+                for r in (emp if kind == "employers" else prof)]
+    else:
+        raise ValueError(kind)
+    return header, rows
