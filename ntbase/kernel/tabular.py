@@ -30,10 +30,12 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from urllib.parse import quote
 
 import openpyxl
@@ -82,21 +84,13 @@ class Table:
     rows: list[tuple[int, list[str]]]     # (row number in the file, its cells as text); blank rows left out
 
 
+Refuse = Callable[..., TableError]
+
+
 def refusal(problem: str, messages: Mapping[str, object] | None = None, **params: object) -> TableError:
     """The ``TableError`` for ``problem``, in the caller's words if ``messages`` has them."""
     text = str((messages or {}).get(problem) or MESSAGES[problem])
     return TableError(problem, text % params if "%(" in text else text)
-
-
-class _Refusals:
-    """``refusal`` with the caller's words and limits bound."""
-
-    def __init__(self, messages: Mapping[str, object] | None, **params: object):
-        self.messages = messages
-        self.params = params
-
-    def __call__(self, problem: str, **params: object) -> TableError:
-        return refusal(problem, self.messages, **{**self.params, **params})
 
 
 # ---------------------------------------------------------------- reading
@@ -112,7 +106,7 @@ def read_table(filename: str, data: bytes, *, max_bytes: int, max_rows: int, max
     ``formulas_need_results=False`` skips the second pass that names uncached formulas
     (they read as empty cells), for files too large to read twice.
     """
-    refuse = _Refusals(messages, n=format(max_rows, ","), mb=max_bytes // (1024 * 1024))
+    refuse = partial(refusal, messages=messages, n=format(max_rows, ","), mb=max_bytes // (1024 * 1024))
     if not data:
         raise refuse("empty")
     if len(data) > max_bytes:
@@ -162,7 +156,7 @@ def _decode(data: bytes) -> str | None:
     return None  # pragma: no cover - GB18030 decodes almost anything
 
 
-def _csv_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: int | None,
+def _csv_rows(data: bytes, refuse: Refuse, *, max_rows: int, max_columns: int | None,
               delimiters: str) -> list[tuple[int, list[str]]]:
     text = None if b"\x00" in data[:4096] else _decode(data)
     if text is None:
@@ -191,7 +185,7 @@ def _csv_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: int
     return rows
 
 
-def _xlsx_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: int | None, max_unpacked: int,
+def _xlsx_rows(data: bytes, refuse: Refuse, *, max_rows: int, max_columns: int | None, max_unpacked: int,
                formulas_need_results: bool) -> list[tuple[int, list[str]]]:
     if not data.startswith(ZIP_MAGIC):
         raise refuse("not_xlsx")
@@ -200,14 +194,15 @@ def _xlsx_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: in
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise refuse("not_xlsx") from exc
-    if unpacked > max_unpacked:
+    if unpacked > max_unpacked:  # refused before openpyxl reads a part of it into memory
         raise refuse("unpacked_too_large")
     try:
         values = []
-        for number, raw in _sheet_rows(data, data_only=True, max_columns=max_columns):
-            if len(values) > max_rows:
-                raise refuse("too_many_rows")
-            values.append((number, raw))
+        with closing(_sheet_rows(data, data_only=True, max_columns=max_columns)) as rows:
+            for number, raw in rows:
+                if len(values) > max_rows:  # a header and max_rows rows at most
+                    raise refuse("too_many_rows")
+                values.append((number, raw))
         missing = _uncached_formulas(data, dict(values), max_rows, max_columns) \
             if formulas_need_results and any(v is None for _n, raw in values for v in raw) else []
     except TableError:
@@ -215,7 +210,8 @@ def _xlsx_rows(data: bytes, refuse: _Refusals, *, max_rows: int, max_columns: in
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors on broken files
         raise refuse("not_xlsx") from exc
     if missing:
-        raise refuse("formulas_without_results", cells=_(", ").join(missing[:10]) + ("…" if len(missing) > 10 else ""))
+        cells = _(", ").join(missing[:10]) + ("…" if len(missing) > 10 else "")
+        raise refuse("formulas_without_results", cells=cells)
     return [(number, _trimmed([cell_text(v) for v in raw])) for number, raw in values]
 
 
@@ -235,13 +231,13 @@ def _uncached_formulas(data: bytes, values: dict[int, list], max_rows: int, max_
     """Cells (A1 names) holding a formula whose result the file does not keep: Excel and
     WPS save each result next to its formula; files written by scripts often do not."""
     missing = []
-    rows = _sheet_rows(data, data_only=False, max_columns=max_columns)
-    for number, formulas in itertools.islice(rows, max_rows + 1):
-        cached = values.get(number, [])
-        for col, formula in enumerate(formulas):
-            value = cached[col] if col < len(cached) else None
-            if value is None and isinstance(formula, str) and formula.startswith("="):
-                missing.append(f"{get_column_letter(col + 1)}{number}")
+    with closing(_sheet_rows(data, data_only=False, max_columns=max_columns)) as rows:
+        for number, formulas in itertools.islice(rows, max_rows + 1):
+            cached = values.get(number, [])
+            for col, formula in enumerate(formulas):
+                value = cached[col] if col < len(cached) else None
+                if value is None and isinstance(formula, str) and formula.startswith("="):
+                    missing.append(f"{get_column_letter(col + 1)}{number}")
     return missing
 
 
