@@ -24,6 +24,12 @@ def bases():
     return render_template("office/bases.html", rows=services.office_bases())
 
 
+@bp.get("/office/bases/<int:base_id>")
+@office_required
+def base_detail(base_id: int):
+    return _base_page(get_base_or_404(base_id))
+
+
 def _period_args() -> tuple[date, date]:
     """``?from=&to=``, by default last calendar year."""
     today = now().date()
@@ -66,12 +72,6 @@ def _decide(base: TrainingBase, form_name: str, form, action, success):
         flash(success(), "success")
         return redirect(url_for("office.base_detail", base_id=base.id))
     return _base_page(base, code=422, **{form_name: form})
-
-
-@bp.get("/office/bases/<int:base_id>")
-@office_required
-def base_detail(base_id: int):
-    return _base_page(get_base_or_404(base_id))
 
 
 @bp.post("/office/bases/<int:base_id>/certify")
