@@ -263,7 +263,7 @@ def bulk_verify(app, sample: dict, base_url: str) -> dict:
     from ntbase.kernel.db import db
 
     try:
-        from ntbase.office.services import create_token
+        from ntbase.office.tokens import create_token
     except ImportError:
         return {"skipped": "office API not available"}
     real = sample["certificate_codes"]

@@ -26,5 +26,10 @@ from ntbase.hours.models import (  # noqa: F401
     Statement,
 )
 from ntbase.kernel.audit import AuditLog  # noqa: F401
-from ntbase.office.models import ApiToken  # noqa: F401
+from ntbase.office.applicants.models import TitleApplication  # noqa: F401
+from ntbase.office.bases.models import BaseAssessment  # noqa: F401
+from ntbase.office.bulk.models import BulkChunk, BulkJob  # noqa: F401
+from ntbase.office.complaints.models import Complaint, ComplaintAttachment, ComplaintEvent  # noqa: F401
+from ntbase.office.ratings.models import CourseRating  # noqa: F401
+from ntbase.office.tokens.models import ApiToken  # noqa: F401
 from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401

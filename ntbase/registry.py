@@ -8,7 +8,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-# Blueprints: each module exposes ``bp`` (or ``blueprints = [...]``).
+# Blueprints: each module exposes ``bp`` (or ``blueprints = [...]``); modules that add routes
+# to one blueprint expose the same ``bp``, registered once.
 VIEWS = [
     "ntbase.main.views",
     "ntbase.accounts.views",
@@ -22,7 +23,17 @@ VIEWS = [
     "ntbase.certificates.openbadges_views",
     "ntbase.verification.views",
     "ntbase.hours.views",
-    "ntbase.office.views",
+    # the office's rooms: each adds its routes to the one ``office`` blueprint
+    "ntbase.office.console.views",
+    "ntbase.office.bulk.views",
+    "ntbase.office.person.views",
+    "ntbase.office.applicants.views",
+    "ntbase.office.bases.views",
+    "ntbase.office.complaints.views",
+    "ntbase.office.ratings.views",
+    "ntbase.office.tokens.views",
+    "ntbase.office.stats.views",
+    "ntbase.office.auditlog.views",
     "ntbase.api.views",
 ]
 
@@ -49,7 +60,7 @@ CLI = [
     "ntbase.enrollment.cli",
     "ntbase.certificates.cli",
     "ntbase.hours.cli",
-    "ntbase.office.cli",
+    "ntbase.office.bulk.cli",
 ]
 
 # ``load()``: idempotent demo content, run in this order after the bases and users.
@@ -58,7 +69,8 @@ DEMO = [
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
     "ntbase.attendance.demo",
-    "ntbase.office.demo",
+    "ntbase.office.complaints.demo",
+    "ntbase.office.applicants.demo",
 ]
 
 
@@ -69,5 +81,7 @@ def load(paths: list[str]) -> list[ModuleType]:
 def blueprints() -> list:
     bps = []
     for mod in load(VIEWS):
-        bps.extend(getattr(mod, "blueprints", None) or [mod.bp])
+        for bp in getattr(mod, "blueprints", None) or [mod.bp]:
+            if bp not in bps:
+                bps.append(bp)
     return bps

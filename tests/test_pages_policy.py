@@ -26,7 +26,8 @@ def _values(user) -> dict:
     from ntbase.certificates.models import Certificate
     from ntbase.enrollment.models import Enrollment
     from ntbase.hours.models import Evidence, Policy, Statement
-    from ntbase.office.models import BulkJob, Complaint
+    from ntbase.office.bulk.models import BulkJob
+    from ntbase.office.complaints.models import Complaint
     from ntbase.payments.models import PaymentIntent
 
     base_id = (user.base_id if user is not None and user.base_id else None) or _first(sa.select(TrainingBase.id))
@@ -50,9 +51,9 @@ def _values(user) -> dict:
         "kind": "teacher", "item_id": 1, "version": 1, "fmt": "csv",
     }
     if user is not None and user.is_office and learner_id:
-        from ntbase.office.views import _ref_serializer
+        from ntbase.office.person import links
 
-        v["ref"] = _ref_serializer().dumps([int(learner_id), int(user.id)])
+        v["ref"] = links._serializer().dumps([int(learner_id), int(user.id)])
     return v
 
 

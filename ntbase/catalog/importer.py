@@ -5,14 +5,14 @@ back, so the preview applies exactly the rules a saved course obeys (including o
 with other rows of the same file). Between preview and confirmation the raw rows travel
 signed in the page (no server memory: any app server can take the confirmation), and
 are checked again before they are written in one transaction.
+
+Reading the file (encodings, limits, zip bombs, formulas) is ``ntbase.kernel.tabular``'s;
+this module knows the template's columns and what each cell means.
 """
 from __future__ import annotations
 
-import csv
 import io
-import itertools
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,9 +20,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import fen_to_yuan_text, join_list, load_disclosure, parse_yuan
@@ -34,6 +33,7 @@ from ntbase.catalog.services import (
     create_course,
     parse_hours,
 )
+from ntbase.kernel import tabular
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import PROFESSION_SERIES, Category
 from ntbase.kernel.errors import DomainError
@@ -141,14 +141,16 @@ def column_title(key: str) -> str:
 
 
 # ---------------------------------------------------------------- reading files
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+# the importer's own words where the generic ones would not say what to do with a course sheet
+FILE_MESSAGES = {
+    "too_large": _l("The file is larger than 5 MB. Split it into smaller files, or remove images and other "
+                    "sheets."),
+    "too_many_rows": _l("At most %(n)s courses per file: split the file."),
+    "unpacked_too_large": _l("This workbook is too large once unpacked. Keep only the course sheet (no images "
+                             "or other sheets), or save it as .csv, and try again."),
+    "cell_too_long": _l("A cell of this file is far too long. A course description has at most 20,000 "
+                        "characters: shorten it and try again."),
+}
 
 
 def _header_key(text: str) -> str | None:
@@ -159,114 +161,35 @@ def _header_key(text: str) -> str | None:
     return None
 
 
-def _check_zip_size(data: bytes) -> None:
-    """Refuse a workbook that would expand to far more than a course list needs (a zip bomb)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            expanded = sum(info.file_size for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
-                                "again.")) from exc
-    if expanded > MAX_XLSX_EXPANDED_BYTES:
-        raise ImportFileError(_("This workbook is too large once unpacked. Keep only the course sheet (no images "
-                                "or other sheets), or save it as .csv, and try again."))
-
-
-def _sheet_rows(data: bytes, data_only: bool) -> list[list]:
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
-    try:
-        ws = wb.worksheets[0]
-        rows = []
-        for i, row in enumerate(ws.iter_rows(values_only=True)):
-            if i > MAX_ROWS + 1:
-                break
-            rows.append(list(row))
-    finally:
-        wb.close()
-    return rows
-
-
-def _read_xlsx(data: bytes) -> list[list]:
-    if not data.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try again."))
-    _check_zip_size(data)
-    try:
-        values = _sheet_rows(data, data_only=True)
-        # Excel and WPS save each formula's result next to it; files written by scripts often
-        # do not, and those cells would silently read as empty
-        missing = []
-        if any(v is None for r in values for v in r):
-            for r, (vrow, frow) in enumerate(zip(values, _sheet_rows(data, data_only=False), strict=False), start=1):
-                for c, (v, f) in enumerate(zip(vrow, frow, strict=False), start=1):
-                    if v is None and isinstance(f, str) and f.startswith("="):
-                        missing.append(f"{get_column_letter(c)}{r}")
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds of errors on broken files
-        raise ImportFileError(_("This file is not an Excel workbook (.xlsx). Save it as .xlsx or .csv and try "
-                                "again.")) from exc
-    if missing:
-        raise ImportFileError(_("Cells %(cells)s hold formulas whose results are not saved in the file. Open the "
-                                "file in Excel or WPS and save it again, or paste the values instead of the "
-                                "formulas.", cells=join_list(missing[:10]) + ("…" if len(missing) > 10 else "")))
-    return values
-
-
-def _read_csv(data: bytes) -> list[list]:
-    if b"\x00" in data[:4096] or data.startswith(b"PK\x03\x04"):
-        raise ImportFileError(_("This file is not a CSV text file. Save it as .csv (UTF-8) or .xlsx and try again."))
-    # UTF-8 (with or without the BOM Excel adds), else GB18030, a superset of the GBK that
-    # Excel on Chinese Windows uses for "CSV (comma delimited)"
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_("This file is not a CSV text file. Save it as .csv (UTF-8) or .xlsx and try again."))
-    try:
-        # newline="": quoted cells may hold line breaks; \r\n, \n and \r all end a row
-        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_ROWS + 2))
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):
-            raise ImportFileError(_("A cell of this file is far too long. A course description has at most "
-                                    "20,000 characters: shorten it and try again.")) from exc
-        raise ImportFileError(_("This CSV file cannot be read (%(error)s). Save it again from Excel or WPS as "
-                                "“CSV UTF-8” and try again.", error=str(exc))) from exc
-
-
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows of the first sheet as (row number, {column key: text}); blank rows skipped."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportFileError(too_large_message())
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        table = _read_xlsx(data)
-    elif name.endswith(".csv"):
-        table = _read_csv(data)
-    else:
-        raise ImportFileError(_("Upload a .csv or .xlsx file."))
-    if not table:
+    try:
+        table = tabular.read_table(filename, data, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS,
+                                   max_unpacked=MAX_XLSX_EXPANDED_BYTES, messages=FILE_MESSAGES)
+    except tabular.TableError as err:
+        raise ImportFileError(err.message) from err
+    if not table.rows:
         raise ImportFileError(_("The file is empty."))
-    keys = [_header_key(_cell_text(h)) for h in table[0]]
+    (_first, header), body = table.rows[0], table.rows[1:]
+    keys = [_header_key(h) for h in header]
     missing = [zh for key, zh, req in COLUMNS if req and key not in keys]
     if missing:
         raise ImportFileError(_("The first row must hold the column titles of the template. Missing: %(cols)s.",
                                 cols=join_list(missing)))
     out = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {key: _cell_text(raw[i]) if i < len(raw) else "" for i, key in enumerate(keys) if key}
-        if not any(values.values()):
-            continue
-        out.append((number, values))
+    for number, cells in body:
+        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys) if key}
+        if any(values.values()):
+            out.append((number, values))
     if not out:
         raise ImportFileError(_("The file has no course rows under the column titles."))
     if len(out) > MAX_ROWS:
-        raise ImportFileError(_("At most %(n)s courses per file: split the file.", n=MAX_ROWS))
+        raise ImportFileError(tabular.refusal("too_many_rows", FILE_MESSAGES, n=MAX_ROWS).message)
     return out
 
 
 def too_large_message() -> str:
-    return _("The file is larger than 5 MB. Split it into smaller files, or remove images and other sheets.")
+    return str(FILE_MESSAGES["too_large"])
 
 
 # ---------------------------------------------------------------- cells → CourseInput
@@ -536,11 +459,7 @@ def unsign_rows(payload: str, base_id: int) -> list[tuple[int, dict[str, str]]]:
 
 # ---------------------------------------------------------------- templates
 def template_csv() -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([zh for _k, zh, _r in COLUMNS])
-    writer.writerow([EXAMPLE[k] for k, _zh, _r in COLUMNS])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
+    return tabular.to_csv([zh for _k, zh, _r in COLUMNS], [[EXAMPLE[k] for k, _zh, _r in COLUMNS]])
 
 
 def template_xlsx(base: TrainingBase | None = None) -> bytes:

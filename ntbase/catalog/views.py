@@ -43,6 +43,7 @@ from ntbase.catalog.forms import (
 from ntbase.catalog.ics import course_calendar
 from ntbase.catalog.models import Course, CourseChange, CourseMode, CourseStatus
 from ntbase.catalog.search import CatalogFilters, search_courses
+from ntbase.kernel import tabular
 from ntbase.kernel.auth import base_manager_required, require_base_manager
 from ntbase.kernel.cache import cached_page
 from ntbase.kernel.db import db, now
@@ -370,14 +371,10 @@ def import_confirm(base_id: int):
 @base_manager_required
 def import_template(base_id: int, fmt: str):
     base = get_base_or_404(base_id)
-    if fmt == "csv":
-        return Response(importer.template_csv(), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="ntbase-courses-template.csv"'})
-    if fmt == "xlsx":
-        return Response(importer.template_xlsx(base),
-                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": 'attachment; filename="ntbase-courses-template.xlsx"'})
-    abort(404)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    data = importer.template_csv() if fmt == "csv" else importer.template_xlsx(base)
+    return tabular.download_response(data, f"ntbase-courses-template.{fmt}", fmt)
 
 
 @bp.get("/bases/compare")

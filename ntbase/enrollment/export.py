@@ -1,27 +1,15 @@
-"""Roster export as CSV and XLSX, safe to open in a spreadsheet.
+"""What the roster export holds: one row per enrollment, with its payment.
 
-A cell that starts with = + - @ (or a tab / carriage return) would be run as a formula
-by Excel or WPS; such text cells get a leading apostrophe (OWASP "CSV injection").
+Writing it as CSV or XLSX, with every formula-like cell escaped, is
+``ntbase.kernel.tabular``'s (``download``).
 """
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from ntbase.enrollment.models import Enrollment
-
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def _yuan(fen: int) -> Decimal:
@@ -52,29 +40,3 @@ def roster_table(rows: list[Enrollment]) -> tuple[list[str], list[list]]:
             next((p.invoice_taxpayer_no for p in reversed(e.payments) if p.invoice_taxpayer_no), ""),
         ])
     return header, table
-
-
-def to_csv(header: list[str], table: list[list]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([safe_cell(h) for h in header])
-    for row in table:
-        writer.writerow([safe_cell(v) if isinstance(v, str) else f"{v}" for v in row])
-    # BOM: Excel on Chinese Windows opens UTF-8 CSV correctly only with it
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(header: list[str], table: list[list], title: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "".join(c for c in (title or "roster") if c not in '[]:*?/\\')[:31] or "roster"
-    ws.append([safe_cell(h) for h in header])
-    for row in table:
-        ws.append([safe_cell(v) for v in row])
-    for idx, h in enumerate(header, start=1):
-        width = max([len(str(h))] + [len(str(r[idx - 1])) for r in table[:200]]) + 2
-        ws.column_dimensions[get_column_letter(idx)].width = min(max(width, 8), 40)
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -23,6 +23,7 @@ from ntbase.enrollment.forms import (
     StaffRefundForm,
 )
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel import tabular
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -257,15 +258,7 @@ def roster_export(course_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
     header, table = export.roster_table(services.roster(course.id))
-    stem = f"roster-course-{course.id}"
-    if fmt == "csv":
-        return Response(export.to_csv(header, table), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"',
-                                 "Cache-Control": "no-store"})
-    return Response(export.to_xlsx(header, table, course.title),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
-                             "Cache-Control": "no-store"})
+    return tabular.download(header, table, fmt, f"roster-course-{course.id}.{fmt}", sheet=course.title)
 
 
 @bp.get("/manage/bases/<int:base_id>/enrollments")

@@ -6,62 +6,26 @@ ID numbers travel in the JSON body, never in the URL; every person read is audit
 """
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import g, request
+from flask import g
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, Field
 
+from ntbase.hours import services as hours
 from ntbase.kernel import audit
 from ntbase.kernel.api import bp, document, json_error, parse_body
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.extensions import limiter
-from ntbase.office import bulk, person, services
+from ntbase.kernel.security import mask_name
+from ntbase.office import bulk, person
+from ntbase.office.tokens.auth import address_limit, ip_key, office_token_required, token_key
+
+audit.register_actions({
+    "api.person_assessment": _l("Read the yearly assessment through the API"),
+    "api.verify_bulk": _l("Verified codes through the API"),
+})
 
 MAX_API_CODES = 10_000
-
-
-def _token_key() -> str:
-    header = request.headers.get("Authorization", "")
-    return "office-token:" + services.hash_token(header[7:].strip())[:16] if header.startswith("Bearer ") \
-        else "office-ip:" + (request.remote_addr or "")
-
-
-def _ip_key() -> str:
-    return "office-ip:" + (request.remote_addr or "")
-
-
-def _address_limit() -> str:
-    """Per token, and per address whatever token is sent: made-up tokens each get a fresh
-    per-token key, so only the address limit slows someone trying tokens."""
-    from flask import current_app
-
-    return current_app.config.get("OFFICE_API_ADDRESS_LIMIT", "300 per minute")
-
-
-def office_token_required(scope: str):
-    """Bearer token with ``scope``, owned by active office staff; else 401/403 JSON."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            if not header.startswith("Bearer "):
-                if current_user.is_authenticated and not current_user.is_office:
-                    return json_error(403, _("Only office systems may use this endpoint."), "forbidden")
-                return json_error(401, _("Send an office API token: Authorization: Bearer <token>."),
-                                  "unauthorized")
-            try:
-                g.api_token = services.authenticate_token(header[7:].strip(), scope)
-            except services.TokenProblem as problem:
-                code = "unauthorized" if problem.status == 401 else "forbidden"
-                return json_error(problem.status, problem.message, code)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 class VerifyItem(BaseModel):
@@ -96,8 +60,8 @@ class VerifyBulkOut(BaseModel):
 
 
 @bp.post("/office/verify-bulk")
-@limiter.limit("120 per minute", key_func=_token_key)
-@limiter.limit(_address_limit, key_func=_ip_key)
+@limiter.limit("120 per minute", key_func=token_key)
+@limiter.limit(address_limit, key_func=ip_key)
 @document("Verify certificate and statement codes in bulk", path="/office/verify-bulk", method="post",
           body=VerifyBulkIn, response=VerifyBulkOut, tags=["office"], security=["bearerToken"],
           errors={401: "No or invalid token", 403: "Token lacks verify:bulk or is not an office token",
@@ -114,7 +78,7 @@ def api_verify_bulk():
     results = bulk.check_items(items)
     token = g.api_token
     audit.record_view("api.verify_bulk", token.owner, object_type="api_token", object_id=token.id,
-                 detail=f"{len(items)} codes", label=audit.api_label(token))
+                      detail=f"{len(items)} codes", label=audit.api_label(token))
     return {"count": len(results), "results": [
         {k: r[k] for k in ("code", "result", "kind", "holder", "course", "base", "category", "hours", "year",
                            "note")} for r in results]}
@@ -150,8 +114,8 @@ class PersonAssessmentOut(BaseModel):
 
 
 @bp.post("/office/person-assessment")
-@limiter.limit("60 per minute", key_func=_token_key)
-@limiter.limit(_address_limit, key_func=_ip_key)
+@limiter.limit("60 per minute", key_func=token_key)
+@limiter.limit(address_limit, key_func=ip_key)
 @document("A person's yearly assessment by full ID number (in the body, never the URL)",
           path="/office/person-assessment", method="post", body=PersonAssessmentIn,
           response=PersonAssessmentOut, tags=["office"], security=["bearerToken"],
@@ -160,22 +124,17 @@ class PersonAssessmentOut(BaseModel):
                   429: "Rate limited"})
 @office_token_required("person:read")
 def api_person_assessment():
-    from ntbase.hours import services as hours
-    from ntbase.kernel.security import mask_name
-
     body, err = parse_body(PersonAssessmentIn)
     if err:
         return err
     token = g.api_token
     label = audit.api_label(token)
     try:
-        id_number = person.parse_full_id(body.id_number)
+        learner = person.lookup_person(body.id_number, token.owner, object_type="api_token", object_id=token.id,
+                                       label=label)
     except DomainError as exc:
         return json_error(422, exc.message, "validation_error", [{"field": "id_number", "message": exc.message}])
-    learner = person.find_learner_by_id_number(id_number)
     if learner is None:
-        audit.record_view("person.lookup_miss", token.owner, object_type="api_token", object_id=token.id,
-                     detail=person.mask_id_number(id_number), label=label)
         return json_error(404, _("No learner is registered with this ID number."), "not_found")
     lang = "en" if str(getattr(g, "locale", "zh")).startswith("en") else "zh"
     overview = hours.learner_overview(learner.id)
@@ -183,7 +142,7 @@ def api_person_assessment():
     if body.year is not None and not years:
         years = [hours.assess_learner_year(learner.id, body.year)]
     audit.record_view("api.person_assessment", token.owner, subject_user_id=learner.id, object_type="api_token",
-                 object_id=token.id, detail=f"user {learner.id}, year {body.year or 'all'}", label=label)
+                      object_id=token.id, detail=f"user {learner.id}, year {body.year or 'all'}", label=label)
     out = []
     for a in years:
         c = a.as_contract(lang)

@@ -87,7 +87,7 @@ def test_office_bulk_verification_journey(live_server, page, phone_page, base_a,
 
 
 def test_office_console_tour_and_the_learner_sees_the_view(live_server, page, phone_page, base_a):
-    from ntbase.office import person, services
+    from ntbase.office import applicants, complaints
     from tests.office.helpers import add_entry, make_statement
 
     officer = make_user(Role.OFFICE, email="officer2@test.ntbase", display_name="市人社局 李科员")
@@ -96,8 +96,8 @@ def test_office_console_tour_and_the_learner_sees_the_view(live_server, page, ph
     add_entry(learner, year=2021, hours="12", category="public")
     add_entry(learner, year=2021, hours="66", category="specialized")
     make_statement(learner, year=2021, total="78", public="12", complies=False)
-    person.register_applicant(learner.profile.id_number, 2021, "nantong", "", officer)
-    services.file_complaint(learner, services.ComplaintInput(
+    applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", officer)
+    complaints.file_complaint(learner, complaints.ComplaintInput(
         target="base", base_id=base_a.id, subject="退费未到账", details="课程取消后承诺七日内退费，至今未到账。"))
     db.session.commit()
     url = live_server.url

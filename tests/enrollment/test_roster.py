@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 
 from ntbase.accounts.models import Notice
 from ntbase.enrollment import services
-from ntbase.enrollment.export import safe_cell
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel.db import db
+from ntbase.kernel.tabular import escape_cell as safe_cell
 from tests.enrollment.helpers import count, intent_of, post_webhook, signed_event
 from tests.factories import make_course, make_learner, valid_id_number
 

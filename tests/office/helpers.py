@@ -98,7 +98,7 @@ def statements_for(client, url: str, count_queries) -> int:
 
 def record_url(client, learner) -> str:
     """The address of ``learner``'s record, reached as the office does: by the full ID number.
-    (Records have signed addresses; see ``ntbase.office.views.person_url``.)"""
+    (Records have signed addresses; see ``ntbase.office.person.links``.)"""
     resp = client.post("/office/person", data={"id_number": learner.profile.id_number})
     assert resp.status_code == 302, resp.status_code
     return resp.headers["Location"]

@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.kernel.db import db
-from ntbase.office import services
-from ntbase.office.models import ApiToken
+from ntbase.office import complaints, tokens
+from ntbase.office.tokens.models import ApiToken
 
 
 def _office_rules(app):
@@ -43,8 +43,8 @@ def test_learners_and_staff_get_403_everywhere(client, login, who, request, base
 def test_tokens_of_non_office_users_get_403(client, learner, staff_a, role):
     owner = learner if role == "learner" else staff_a
     secret = "ntb_" + role + "-secret-token-value"
-    db.session.add(ApiToken(name="x", token_hash=services.hash_token(secret), prefix=secret[:12],
-                            owner_id=owner.id, scopes=list(services.SCOPES)))
+    db.session.add(ApiToken(name="x", token_hash=tokens.hash_token(secret), prefix=secret[:12],
+                            owner_id=owner.id, scopes=list(tokens.SCOPES)))
     db.session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     for method, url in _office_rules(client.application):
@@ -142,15 +142,17 @@ def test_forged_posts_are_refused_everywhere(make_app, app_ctx, office, learner,
     """Every POST of the console and of the learner's pages, sent from another site (no CSRF
     token) by a logged-in user who could otherwise do it: 400, and nothing changes."""
     from ntbase.kernel.audit import AuditLog
-    from ntbase.office.models import BulkJob, Complaint, TitleApplication
+    from ntbase.office.applicants.models import TitleApplication
+    from ntbase.office.bulk.models import BulkJob
+    from ntbase.office.complaints.models import Complaint
     from tests.factories import make_course
     from tests.office.helpers import completed_enrollment
 
     course = make_course(base_a)
     completed_enrollment(learner, course)
-    complaint = services.file_complaint(learner, services.ComplaintInput(
+    complaint = complaints.file_complaint(learner, complaints.ComplaintInput(
         target="base", base_id=base_a.id, subject="伪造请求测试", details="用于检查跨站请求伪造防护。"))
-    token, _secret = services.create_token(office, "系统", ["verify:bulk"], 30)
+    token, _secret = tokens.create_token(office, "系统", ["verify:bulk"], 30)
     db.session.commit()
     app = make_app(WTF_CSRF_ENABLED=True)
 
@@ -185,7 +187,7 @@ def test_forged_posts_are_refused_everywhere(make_app, app_ctx, office, learner,
         assert r.status_code == 400, (url, r.status_code)
     db.session.expire_all()
     assert counts() == before
-    assert db.session.get(services.ApiToken, token.id).revoked_at is None
+    assert db.session.get(ApiToken, token.id).revoked_at is None
     assert base_a.status.value == "certified"
     assert db.session.get(Complaint, complaint.id).state.value == "received"
 

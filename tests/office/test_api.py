@@ -7,13 +7,13 @@ import sqlalchemy as sa
 from ntbase.kernel.audit import AuditLog
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
-from ntbase.office import services
-from ntbase.office.models import ApiToken
+from ntbase.office import tokens
+from ntbase.office.tokens.models import ApiToken
 from tests.office.helpers import add_entry, make_certificate
 
 
 def _token(owner, scopes=("verify:bulk", "person:read"), days=30):
-    token, secret = services.create_token(owner, "职称申报系统", list(scopes), days)
+    token, secret = tokens.create_token(owner, "职称申报系统", list(scopes), days)
     db.session.commit()
     return token, {"Authorization": f"Bearer {secret}"}
 
@@ -21,15 +21,15 @@ def _token(owner, scopes=("verify:bulk", "person:read"), days=30):
 def test_token_is_stored_hashed(app_ctx, office):
     token, headers = _token(office)
     secret = headers["Authorization"][7:]
-    assert token.token_hash == services.hash_token(secret) and secret not in token.token_hash
+    assert token.token_hash == tokens.hash_token(secret) and secret not in token.token_hash
     assert token.prefix == secret[:12] and len(secret) > 40
     with pytest.raises(DomainError):
-        services.create_token(office, "x", ["admin:everything"], 30)
+        tokens.create_token(office, "x", ["admin:everything"], 30)
 
 
 def test_learners_cannot_create_tokens(app_ctx, learner):
     with pytest.raises(DomainError):
-        services.create_token(learner, "x", ["verify:bulk"], 30)
+        tokens.create_token(learner, "x", ["verify:bulk"], 30)
 
 
 def test_verify_bulk(client, office, learner, base_a):
@@ -59,7 +59,7 @@ def test_scope_expiry_and_revocation(client, office):
     db.session.commit()
     assert client.post("/api/v1/office/verify-bulk", headers=headers, json={"codes": []}).status_code == 401
     token2, headers2 = _token(office)
-    services.revoke_token(token2.id, office)
+    tokens.revoke_token(token2.id, office)
     db.session.commit()
     r = client.post("/api/v1/office/verify-bulk", headers=headers2, json={"codes": []})
     assert r.status_code == 401 and r.get_json()["error"] == "unauthorized"
@@ -123,7 +123,7 @@ def test_token_page_shows_the_secret_once(client, login, office):
     html = resp.get_data(as_text=True)
     token = db.session.scalar(sa.select(ApiToken))
     secret = html.split('class="secret mono">')[1].split("<")[0]
-    assert services.hash_token(secret) == token.token_hash
+    assert tokens.hash_token(secret) == token.token_hash
     assert secret not in client.get("/office/tokens").get_data(as_text=True)
     resp = client.post(f"/office/tokens/{token.id}/revoke")
     assert resp.status_code == 302
@@ -155,7 +155,7 @@ def test_rate_limit(make_app, app_ctx, office):
 # ---------------------------------------------------------------- review fixes
 def test_every_token_expires(client, login, office):
     with pytest.raises(DomainError) as exc:
-        services.create_token(office, "x", ["verify:bulk"], None)
+        tokens.create_token(office, "x", ["verify:bulk"], None)
     assert exc.value.field == "days"
     login(office)
     resp = client.post("/office/tokens", data={"name": "人社系统", "scopes": ["verify:bulk"], "days": ""})

@@ -8,17 +8,17 @@ from sqlalchemy.exc import IntegrityError
 
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
-from ntbase.office import person
-from ntbase.office.models import Committee, TitleApplication
+from ntbase.office import applicants
+from ntbase.office.applicants.models import Committee, TitleApplication
 from tests.factories import make_learner
 from tests.office.helpers import add_entry, add_round_certificate, statements_for
 
 
 def test_lacking_public_hours_postpones_the_certificate(app_ctx, office, learner):
     add_entry(learner, year=2021, hours="10", category="public")
-    app = person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    app = applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
     assert app.certificate_postponed
-    row = person.applicant_rows(2021)[0]
+    row = applicants.applicant_rows(2021)[0]
     assert row.lacks_public and not row.has_round_certificate
 
 
@@ -26,47 +26,47 @@ def test_24_public_hours_or_round_5_certificate_is_enough(app_ctx, office, learn
     add_entry(learner, year=2021, hours="24", category="public")
     holder = make_learner(real_name="持证人")
     add_round_certificate(holder, 5)
-    a1 = person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
-    a2 = person.register_applicant(holder.profile.id_number, 2021, "nantong", "", office)
+    a1 = applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    a2 = applicants.register_applicant(holder.profile.id_number, 2021, "nantong", "", office)
     assert not a1.certificate_postponed and not a2.certificate_postponed
-    rows = {r.learner.id: r for r in person.applicant_rows(2021)}
+    rows = {r.learner.id: r for r in applicants.applicant_rows(2021)}
     assert rows[holder.id].has_round_certificate and not rows[holder.id].lacks_public
     assert not rows[learner.id].lacks_public
 
 
 def test_round_certificate_does_not_help_another_year(app_ctx, office, learner):
     add_round_certificate(learner, 5)
-    app = person.register_applicant(learner.profile.id_number, 2022, "nantong", "", office)
+    app = applicants.register_applicant(learner.profile.id_number, 2022, "nantong", "", office)
     assert app.certificate_postponed
 
 
 def test_entrusted_review_follows_its_committee(app_ctx, office, learner):
     with pytest.raises(DomainError) as exc:
-        person.register_applicant(learner.profile.id_number, 2021, "entrusted", "", office)
+        applicants.register_applicant(learner.profile.id_number, 2021, "entrusted", "", office)
     assert exc.value.field == "committee_name"
-    app = person.register_applicant(learner.profile.id_number, 2021, "entrusted", "江苏省工程系列高评委", office)
+    app = applicants.register_applicant(learner.profile.id_number, 2021, "entrusted", "江苏省工程系列高评委", office)
     assert not app.certificate_postponed
-    assert person.applicant_rows(2021)[0].lacks_public
+    assert applicants.applicant_rows(2021)[0].lacks_public
 
 
 def test_registration_refuses_partial_ids_and_duplicates(app_ctx, office, learner):
     with pytest.raises(DomainError):
-        person.register_applicant(learner.profile.id_number[:12], 2021, "nantong", "", office)
-    person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+        applicants.register_applicant(learner.profile.id_number[:12], 2021, "nantong", "", office)
+    applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
     with pytest.raises(DomainError):
-        person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+        applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
 
 
 def test_proof_ends_postponement_and_recheck_clears(app_ctx, office, learner):
     other = make_learner()
-    a1 = person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
-    a2 = person.register_applicant(other.profile.id_number, 2021, "nantong", "", office)
-    person.record_proof(a1.id, "南通职业大学公需科目培训合格证明 No.2021-0123", office)
+    a1 = applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    a2 = applicants.register_applicant(other.profile.id_number, 2021, "nantong", "", office)
+    applicants.record_proof(a1.id, "南通职业大学公需科目培训合格证明 No.2021-0123", office)
     assert not a1.certificate_postponed and a1.proof_recorded_at is not None
     with pytest.raises(DomainError):
-        person.record_proof(a1.id, "again", office)
+        applicants.record_proof(a1.id, "again", office)
     add_entry(other, year=2021, hours="24", category="public")
-    assert person.recheck_applicants(2021, office) == (0, 1)
+    assert applicants.recheck_applicants(2021, office) == (0, 1)
     assert not a2.certificate_postponed
 
 
@@ -117,12 +117,12 @@ def test_applicant_list_query_count_is_fixed(client, login, office, count_querie
     login(office)
     for _i in range(2):
         lr = make_learner()
-        person.register_applicant(lr.profile.id_number, 2021, "nantong", "", office)
+        applicants.register_applicant(lr.profile.id_number, 2021, "nantong", "", office)
     n1 = statements_for(client, "/office/applicants?year=2021", count_queries)
     for _i in range(5):
         lr = make_learner()
         add_entry(lr, year=2021, hours="24")
-        person.register_applicant(lr.profile.id_number, 2021, "nantong", "", office)
+        applicants.register_applicant(lr.profile.id_number, 2021, "nantong", "", office)
     assert statements_for(client, "/office/applicants?year=2021", count_queries) == n1
 
 
@@ -131,7 +131,7 @@ def test_xlsx_export_survives_control_characters_in_a_profile(client, login, off
 
     learner.profile.employer = "南通\x01医院"
     db.session.commit()
-    person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
     db.session.commit()
     login(office)
     out = client.get("/office/applicants/export?year=2021&format=xlsx")

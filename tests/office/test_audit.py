@@ -97,9 +97,9 @@ def test_the_stored_actor_is_not_in_the_language_of_the_request(client, login, o
 
 
 def test_api_reads_show_the_system_but_no_part_of_the_token_to_the_person(client, login, office, learner):
-    from ntbase.office import services
+    from ntbase.office import tokens
 
-    token, secret = services.create_token(office, "职称申报系统", ["person:read"], 30)
+    token, secret = tokens.create_token(office, "职称申报系统", ["person:read"], 30)
     db.session.commit()
     r = client.post("/api/v1/office/person-assessment", headers={"Authorization": f"Bearer {secret}"},
                     json={"id_number": learner.profile.id_number})

@@ -10,19 +10,21 @@ from ntbase.kernel.audit import AuditLog
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import BaseLevel, CertificationStatus
 from ntbase.kernel.errors import DomainError
-from ntbase.office import services
-from ntbase.office.models import BaseAssessment, CourseRating
+from ntbase.office import bases, complaints, ratings
+from ntbase.office.bases.models import BaseAssessment
+from ntbase.office.ratings import services as ratings_services
+from ntbase.office.ratings.models import CourseRating
 from tests.factories import make_course, make_learner
 from tests.office.helpers import completed_enrollment, make_certificate
 
 
 def test_certify_sets_level_levels_and_talent(app_ctx, office, base_a):
-    services.certify_base(base_a, level="county", staff_levels=["junior", "intermediate"], is_talent_base=True,
+    bases.certify_base(base_a, level="county", staff_levels=["junior", "intermediate"], is_talent_base=True,
                           reason="2025年度认定", actor=office)
     assert base_a.level == BaseLevel.COUNTY and base_a.staff_levels == ["junior", "intermediate"]
     assert base_a.is_talent_base and base_a.status == CertificationStatus.CERTIFIED
     with pytest.raises(DomainError):
-        services.certify_base(base_a, level="county", staff_levels=[], is_talent_base=False, reason="", actor=office)
+        bases.certify_base(base_a, level="county", staff_levels=[], is_talent_base=False, reason="", actor=office)
 
 
 def test_suspend_hides_from_catalog_and_keeps_certificates(client, login, office, base_a, learner):
@@ -44,21 +46,21 @@ def test_suspend_hides_from_catalog_and_keeps_certificates(client, login, office
 
 
 def test_revoked_base_cannot_be_suspended(app_ctx, office, base_a):
-    services.set_base_status(base_a, "revoked", "长期不开展培训", office)
+    bases.set_base_status(base_a, "revoked", "长期不开展培训", office)
     with pytest.raises(DomainError):
-        services.set_base_status(base_a, "suspended", "x", office)
+        bases.set_base_status(base_a, "suspended", "x", office)
 
 
 def test_figures_and_assessment(client, login, office, base_a, base_b, learner):
     course = make_course(base_a, start=now() - timedelta(days=10))
     make_course(base_b, start=now() - timedelta(days=10))
     completed_enrollment(learner, course)
-    services.rate_course(learner, course.id, 4, "讲得好")
-    services.file_complaint(learner, services.ComplaintInput(target="base", base_id=base_a.id, subject="投诉",
+    ratings.rate_course(learner, course.id, 4, "讲得好")
+    complaints.file_complaint(learner, complaints.ComplaintInput(target="base", base_id=base_a.id, subject="投诉",
                                                              details="上课地点临时变更且未通知学员。"))
     db.session.commit()
     start, end = date.today() - timedelta(days=60), date.today() + timedelta(days=1)
-    f = services.base_figures(base_a.id, start, end)
+    f = bases.base_figures(base_a.id, start, end)
     assert f["courses"] == 1 and f["enrollments"] == 1 and f["completed"] == 1
     assert f["completion_rate"] == 100.0 and f["ratings"] == 1 and f["rating_avg"] == 4.0
     assert f["complaints"] == 1 and f["refunds"] == 0
@@ -75,7 +77,7 @@ def test_figures_and_assessment(client, login, office, base_a, base_b, learner):
 
 def test_assessment_period_must_be_ordered(app_ctx, office, base_a):
     with pytest.raises(DomainError):
-        services.record_assessment(base_a, period_start=date(2025, 2, 1), period_end=date(2025, 1, 1),
+        bases.record_assessment(base_a, period_start=date(2025, 2, 1), period_end=date(2025, 1, 1),
                                    rating="qualified", conclusion="结论内容", actor=office)
 
 
@@ -100,7 +102,7 @@ def test_rating_stars_range_enforced_by_database(app_ctx, learner, base_a):
     course = make_course(base_a)
     enr = completed_enrollment(learner, course)
     with pytest.raises(DomainError):
-        services.rate_course(learner, course.id, 6)
+        ratings.rate_course(learner, course.id, 6)
     db.session.add(CourseRating(learner_id=learner.id, course_id=course.id, enrollment_id=enr.id, stars=0))
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -120,11 +122,11 @@ def test_other_learner_cannot_rate_with_someone_elses_completion(client, login, 
 def test_two_ratings_sent_at_once_give_a_clear_error_not_a_crash(app_ctx, learner, base_a, monkeypatch):
     course = make_course(base_a)
     completed_enrollment(learner, course)
-    services.rate_course(learner, course.id, 5)
+    ratings.rate_course(learner, course.id, 5)
     # the second request checked before the first one committed
-    monkeypatch.setattr(services, "existing_rating", lambda *_a: None)
+    monkeypatch.setattr(ratings_services, "existing_rating", lambda *_a: None)
     with pytest.raises(DomainError) as exc:
-        services.rate_course(learner, course.id, 1)
+        ratings.rate_course(learner, course.id, 1)
     assert "已经评价" in exc.value.message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CourseRating)) == 1
 
@@ -139,10 +141,10 @@ def test_suspended_base_leaves_the_catalog_and_comes_back(app_ctx, office, base_
         return course.id in [c.id for c in db.session.scalars(public_courses_stmt(CatalogFilters())).unique()]
 
     assert listed()
-    services.set_base_status(base_a, "suspended", "整改", office)
+    bases.set_base_status(base_a, "suspended", "整改", office)
     db.session.flush()
     assert not listed()
-    services.certify_base(base_a, level="city", staff_levels=["intermediate"], is_talent_base=False, reason="",
+    bases.certify_base(base_a, level="city", staff_levels=["intermediate"], is_talent_base=False, reason="",
                           actor=office)
     db.session.flush()
     assert listed()

@@ -12,8 +12,11 @@ from ntbase.certificates.models import CertificateState
 from ntbase.kernel.audit import AuditLog
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.security import mask_id_number
+from ntbase.kernel.tabular import escape_cell
 from ntbase.office import bulk
-from ntbase.office.models import BulkChunk, BulkJob
+from ntbase.office.bulk import services as bulk_services
+from ntbase.office.bulk.models import BulkChunk, BulkJob
 from tests.factories import make_learner
 from tests.office.helpers import make_certificate, make_statement
 
@@ -39,9 +42,9 @@ def _unknown() -> str:
 
 def test_escape_cell():
     for bad in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"):
-        assert bulk.escape_cell(bad) == "'" + bad
-    assert bulk.escape_cell("7KQ2M-XH4PA") == "7KQ2M-XH4PA"
-    assert bulk.escape_cell(None) == ""
+        assert escape_cell(bad) == "'" + bad
+    assert escape_cell("7KQ2M-XH4PA") == "7KQ2M-XH4PA"
+    assert escape_cell(None) == ""
 
 
 def test_check_items_results(certs, learner):
@@ -99,14 +102,14 @@ def test_no_code_column_is_refused():
 
 def test_million_rows_refused_without_reading_them_all(app_ctx):
     data = ("证书编号\n" + "ABCDEFGHJKMNPQR\n" * 1_000_000).encode()
-    assert len(data) < bulk.MAX_BYTES
+    assert len(data) < bulk_services.MAX_BYTES
     with pytest.raises(DomainError) as exc:
         bulk.read_table("big.csv", data)
     assert "100,000" in exc.value.message
 
 
 def test_exactly_the_limit_is_accepted(app_ctx, monkeypatch):
-    monkeypatch.setattr(bulk, "MAX_ROWS", 5)
+    monkeypatch.setattr(bulk_services, "MAX_ROWS", 5)
     assert len(bulk.read_table("a.csv", _csv([["code"]] + [["X"]] * 5)).rows) == 5
     with pytest.raises(DomainError):
         bulk.read_table("a.csv", _csv([["code"]] + [["X"]] * 6))
@@ -179,7 +182,7 @@ def bulk_mimetype():
 
 
 def test_chunked_steps_over_json(client, login, office, certs, monkeypatch):
-    monkeypatch.setattr(bulk, "STEP_ROWS", 2)
+    monkeypatch.setattr(bulk_services, "STEP_ROWS", 2)
     login(office)
     data = _csv([["code"]] + [[certs["valid"].code]] * 5)
     resp = _upload(client, data, "a.csv", Accept="application/json", **{"X-Requested-With": "fetch"})
@@ -318,7 +321,7 @@ def test_official_id_header_is_cross_checked_and_masked_in_the_result(client, lo
         text = out.decode("utf-8-sig") if fmt == "csv" else " ".join(
             str(c.value) for row in load_workbook(io.BytesIO(out)).worksheets[0].iter_rows() for c in row)
         assert mine not in text and theirs not in text, fmt
-        assert bulk.mask_id_number(mine) in text
+        assert mask_id_number(mine) in text
 
 
 def test_id_numbers_anywhere_in_the_file_never_come_back_in_clear(client, login, office, certs, learner):
@@ -327,7 +330,7 @@ def test_id_numbers_anywhere_in_the_file_never_come_back_in_clear(client, login,
     data = _csv([["证书编号", "备注"], [certs["valid"].code, f"本人 {idn}"], [idn, ""]])
     resp = _upload(client, data, f"{idn}.csv")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert idn not in page and bulk.mask_id_number(idn) in page  # the malformed "code" row
+    assert idn not in page and mask_id_number(idn) in page  # the malformed "code" row
     job = db.session.scalar(sa.select(BulkJob))
     assert idn not in job.filename and idn not in str(bulk.job_results(job))  # stored results
     out = client.get(resp.headers["Location"] + "/download").get_data().decode("utf-8-sig")
@@ -337,7 +340,7 @@ def test_id_numbers_anywhere_in_the_file_never_come_back_in_clear(client, login,
 
 @pytest.mark.parametrize("bad", ["＝1+1", "＋1", "－1", "＠SUM(A1)", "\n=1+1"])
 def test_full_width_and_newline_formula_starts_are_escaped(bad):
-    assert bulk.escape_cell(bad) == "'" + bad
+    assert escape_cell(bad) == "'" + bad
 
 
 def test_xlsx_export_has_no_formula_and_survives_control_characters(client, login, office, certs):
@@ -361,7 +364,7 @@ def test_zip_bomb_workbook_is_refused_before_openpyxl_reads_it(app_ctx, monkeypa
     buf = io.BytesIO()
     wb.save(buf)
     assert len(buf.getvalue()) < 50_000
-    monkeypatch.setattr(bulk, "MAX_XLSX_UNPACKED", 200_000)
+    monkeypatch.setattr(bulk_services, "MAX_XLSX_UNPACKED", 200_000)
 
     def never(*_a, **_k):  # pragma: no cover - the point is that it is not reached
         raise AssertionError("openpyxl must not open a bomb")

@@ -187,7 +187,7 @@ def test_records_cannot_be_browsed_by_counting_user_numbers(client, login, offic
 
 def test_a_record_link_belongs_to_the_officer_who_looked_and_expires(client, login, office, learner, monkeypatch):
     from ntbase.kernel.enums import Role
-    from ntbase.office import views
+    from ntbase.office.person import links
     from tests.factories import make_user
 
     login(office)
@@ -198,16 +198,16 @@ def test_a_record_link_belongs_to_the_officer_who_looked_and_expires(client, log
     assert client.get(url).status_code == 404  # a copied link is not a look-up
     login(office)
     assert client.get(url).status_code == 200
-    monkeypatch.setattr(views, "PERSON_REF_MAX_AGE", -1)
+    monkeypatch.setattr(links, "PERSON_REF_MAX_AGE", -1)
     resp = client.get(url)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/office/person")
     assert len(_audit_rows(action="person.view")) == 1  # only the view that was allowed
 
 
 def test_the_applicant_list_links_to_each_record(client, login, office, learner):
-    from ntbase.office import person
+    from ntbase.office import applicants
 
-    person.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
+    applicants.register_applicant(learner.profile.id_number, 2021, "nantong", "", office)
     db.session.commit()
     login(office)
     html = client.get("/office/applicants?year=2021").get_data(as_text=True)

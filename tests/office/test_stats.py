@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from ntbase.kernel.db import db, now
 from ntbase.office import stats
+from ntbase.office.stats import charts
 from tests.factories import make_course, make_learner
 from tests.office.helpers import add_entry, completed_enrollment, statements_for
 
@@ -46,7 +47,7 @@ def test_page_has_svg_and_tables_with_fixed_statements(client, login, office, ba
 
 
 def test_chart_escapes_labels(app_ctx):
-    svg = str(stats.bar_chart([("<script>", 5.0)], title="t"))
+    svg = str(charts.bar_chart([("<script>", 5.0)], title="t"))
     assert "<script>" not in svg and "&lt;script&gt;" in svg
 
 
@@ -66,10 +67,10 @@ def test_charts_stay_readable_on_a_phone(app_ctx):
     that its text is not scaled below ~11 px (it was 640 units wide with 12-13 unit text)."""
     import re
 
-    for svg in (str(stats.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t")),
-                str(stats.month_chart(dict.fromkeys(range(1, 13), 3), title="t"))):
+    for svg in (str(charts.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t")),
+                str(charts.month_chart(dict.fromkeys(range(1, 13), 3), title="t"))):
         width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
         smallest = min(int(f) for f in re.findall(r'font-size="(\d+)"', svg))
         assert smallest * 350 / width >= 11, (width, smallest)
-    bar = str(stats.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t"))
+    bar = str(charts.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t"))
     assert "<title>南通市第一人民医院急诊科</title>" in bar  # the shortened label keeps its full name

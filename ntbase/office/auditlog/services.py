@@ -1,4 +1,4 @@
-"""Searching the audit log (admins)."""
+"""Searching the audit log (admins): by who, what, whose data and when."""
 from __future__ import annotations
 
 from dataclasses import dataclass
