@@ -15,7 +15,7 @@ from ntbase.accounts.login import init_login
 from ntbase.cli import ntbase_cli
 from ntbase.config import load_config
 from ntbase.errors import init_errors
-from ntbase.kernel import uow
+from ntbase.kernel import jobs, uow
 from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object
 from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_handlers()
+    register_jobs(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -73,6 +74,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_handlers() -> None:
     registry.load(registry.HANDLERS)
+
+
+def register_jobs(app: Flask) -> None:
+    registry.load(registry.JOBS)
+    jobs.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,10 +6,10 @@ from flask.cli import AppGroup
 from ntbase import registry
 from ntbase.accounts.services import create_user
 from ntbase.demo import load_demo
-from ntbase.kernel.i18n import compile_translations
-from ntbase.kernel.uow import unit_of_work
 from ntbase.kernel.enums import Role
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.i18n import compile_translations
+from ntbase.kernel.uow import unit_of_work
 
 ntbase_cli = AppGroup("ntbase", help="NTBase administration commands.")
 
@@ -43,6 +43,36 @@ def i18n_command():
     """Merge and compile the translation catalogues."""
     for path in compile_translations(force=True):
         click.echo(f"compiled {path}")
+
+
+@ntbase_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="Worker threads (default: JOBS_WORKERS, 2).")
+def worker_command(workers):
+    """Run the background jobs and the periodic schedule (Huey consumer) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from ntbase.kernel.jobs import jobs_of
+
+    jobs = jobs_of()
+    if jobs.huey.immediate:
+        raise click.ClickException("JOBS_URL=immediate runs jobs where they are enqueued: no worker needed")
+    if jobs.url.startswith("memory://"):
+        raise click.ClickException("JOBS_URL=memory:// is a queue inside one process: use sqlite:/// or redis://")
+    n = workers or current_app.config["JOBS_WORKERS"]
+    logging.getLogger("huey").setLevel(logging.INFO)
+    click.echo(f"NTBase worker: {n} thread(s), scheduler on; {jobs.describe()}")
+    jobs.huey.create_consumer(workers=n, worker_type="thread", periodic=True,
+                              check_worker_health=True).run()
+
+
+@ntbase_cli.command("run-jobs")
+def run_jobs_command():
+    """Run the jobs waiting in the queue once, here, and exit (where no worker runs)."""
+    from ntbase.kernel.jobs import jobs_of
+
+    click.echo(f"ran {jobs_of().run_pending()} job(s)")
 
 
 def register_domain_commands() -> None:

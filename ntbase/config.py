@@ -57,6 +57,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),
         "CACHE_ENABLED": _bool("CACHE_ENABLED", True),
+        # background jobs (ntbase.kernel.jobs): a SQLite file needs no server; redis://… in production
+        "JOBS_URL": os.environ.get("JOBS_URL", f"sqlite:///{inst / 'jobs.sqlite3'}"),
+        "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", 2)),
         "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),

@@ -42,6 +42,12 @@ HANDLERS = [
     "ntbase.hours.handlers",
 ]
 
+# Background jobs (``ntbase.kernel.jobs.job``), run by ``flask ntbase worker``.
+JOBS = [
+    "ntbase.enrollment.jobs",
+    "ntbase.office.jobs",
+]
+
 # ``register(group)`` adds subcommands to ``flask ntbase``.
 CLI = [
     "ntbase.enrollment.cli",

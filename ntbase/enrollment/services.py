@@ -42,6 +42,7 @@ from ntbase.kernel.db import now as db_now
 from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
+from ntbase.kernel.jobs import enqueue_after_commit
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentIntent, PaymentState, Refund
 
@@ -303,6 +304,7 @@ def enroll_learner(course: Course, learner: User, actor: User | None = None, now
            "manual enrollment by base staff" if source == "manual" else "enrolled", now)
     if enrollment.state == S.HELD:
         _create_intent(enrollment, actor_id, now)
+    _expire_on_time(enrollment)
     if source == "manual":
         _tell(learner, lambda: _("A base enrolled you in “%(title)s”", title=course.title),
               lambda: (_("Accept the reserved seat and pay before %(when)s.",
@@ -310,6 +312,14 @@ def enroll_learner(course: Course, learner: User, actor: User | None = None, now
                        if enrollment.state == S.OFFERED else enrollment.state.title),
               _my_courses_link())
     return enrollment
+
+
+def _expire_on_time(enrollment: Enrollment) -> None:
+    """Have the worker expire a hold or an offer the moment it runs out, with no page visit
+    (the every-minute sweep is the safety net when the queue lost it)."""
+    until = {S.HELD: enrollment.hold_expires_at, S.OFFERED: enrollment.offer_expires_at}.get(enrollment.state)
+    if until is not None:
+        enqueue_after_commit("enrollment.expire_lapsed", enrollment.course_id, at=until + timedelta(seconds=1))
 
 
 def _offer_deadline(course: Course, now: datetime) -> datetime:
@@ -357,6 +367,7 @@ def accept_offer(enrollment: Enrollment, actor_id: int | None, now: datetime | N
     transition(enrollment, S.HELD, actor_id, "offer accepted", now,
                hold_expires_at=now + timedelta(minutes=hold_minutes()))
     _create_intent(enrollment, actor_id, now)
+    _expire_on_time(enrollment)
     return enrollment
 
 
@@ -411,6 +422,7 @@ def release_seat(course: Course, now: datetime) -> Enrollment | None:
                            offer_expires_at=_offer_deadline(course, now))
             except ConcurrentChange:
                 continue  # they cancelled meanwhile: try the next in line
+            _expire_on_time(nxt)
             learner = db.session.get(User, nxt.learner_id)
             _tell(learner, lambda: _("A seat is free for you: %(title)s", title=course.title),
                   lambda n=nxt: _("Accept it in “My courses” before %(when)s, or it goes to the next person.",
@@ -443,8 +455,8 @@ def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
                   learner_id: int | None = None) -> SweepResult:
     """Expire unpaid holds and untaken offers, free their seats, offer them to the waitlist.
 
-    Run by ``flask ntbase sweep-holds`` (cron) and lazily by the requests that show or
-    change seat counts. Safe to run concurrently: each expiry is a compare-and-set.
+    Run by the worker (``enrollment.jobs``: when each hold or offer runs out, and every
+    minute), by ``flask ntbase sweep-holds`` and lazily by the requests that change seats. Safe to run concurrently: each expiry is a compare-and-set.
     """
     now = now or db_now()
     res = SweepResult()

@@ -38,6 +38,7 @@ from ntbase.kernel import audit
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Category, LabeledEnum
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.jobs import enqueue_after_commit
 from ntbase.kernel.security import decrypt_pii, encrypt_pii, id_hash, mask_id_number, redact_ids
 from ntbase.office.models import BulkChunk, BulkJob
 from ntbase.verification import lookup
@@ -333,6 +334,7 @@ def create_job(owner, filename: str, data: bytes, at: datetime | None = None) ->
     db.session.flush()
     audit.record("bulk.upload", owner, object_type="bulk_job", object_id=job.id,
                  detail=f"{job.filename}: {job.row_count} rows")
+    enqueue_after_commit("office.bulk_step", job.id)  # the worker checks it; the page only watches
     return job
 
 
