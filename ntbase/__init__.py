@@ -18,7 +18,7 @@ from ntbase.errors import init_errors
 from ntbase.kernel import jobs, uow
 from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object
-from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, migrate
+from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
 from ntbase.templating import init_templating
 
@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "ntbase", "translations"))
     limiter.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     init_cache(app)
     init_login(login_manager)

@@ -1,5 +1,5 @@
 """Import every domain's models so metadata (Alembic, create_all) sees all tables."""
-from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, Notice, Outbox, User  # noqa: F401
+from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, Notice, User  # noqa: F401
 from ntbase.attendance.models import AssessmentResult, Attendance  # noqa: F401
 from ntbase.bases.models import (  # noqa: F401
     BaseStatusEvent,
@@ -12,7 +12,7 @@ from ntbase.bases.models import (  # noqa: F401
     TrainingBase,
 )
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
-from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
+from ntbase.certificates.models import Certificate, CertificateDocument, SigningKey  # noqa: F401
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
 from ntbase.hours.models import (  # noqa: F401
     Evidence,
@@ -24,5 +24,6 @@ from ntbase.hours.models import (  # noqa: F401
     Statement,
 )
 from ntbase.kernel.audit import AuditLog  # noqa: F401
+from ntbase.notifications.models import Delivery, NotificationPreference, SandboxSms  # noqa: F401
 from ntbase.office.models import ApiToken  # noqa: F401
 from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401

@@ -21,6 +21,7 @@ VIEWS = [
     "ntbase.verification.views",
     "ntbase.hours.views",
     "ntbase.office.views",
+    "ntbase.notifications.views",
     "ntbase.api.views",
 ]
 
@@ -35,16 +36,20 @@ APIS = [
 
 # Domain event handlers (``ntbase.kernel.events.subscribe``), in the order they react.
 HANDLERS = [
+    "ntbase.notifications.handlers",
     "ntbase.catalog.handlers",
     "ntbase.enrollment.handlers",
     "ntbase.attendance.handlers",
     "ntbase.certificates.handlers",
     "ntbase.hours.handlers",
+    "ntbase.office.handlers",
 ]
 
 # Background jobs (``ntbase.kernel.jobs.job``), run by ``flask ntbase worker``.
 JOBS = [
+    "ntbase.notifications.jobs",
     "ntbase.enrollment.jobs",
+    "ntbase.certificates.jobs",
     "ntbase.office.jobs",
 ]
 

@@ -95,6 +95,7 @@ def base_test_config(database_url: str, instance: str) -> dict:
         # jobs wait in this process's memory; tests run them with jobs_of(app).run_pending()
         # or start a real consumer (tests/jobs)
         "JOBS_URL": "memory://",
+        "MAIL_BACKEND": "locmem",
     }
 
 

@@ -5,7 +5,9 @@ from ntbase.certificates import services as certificates
 from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
 from ntbase.enrollment import services as enrollments
 from ntbase.hours import ledger
+from ntbase.hours.events import HoursReviewed
 from ntbase.kernel.events import subscribe
+from ntbase.notifications import services as notifications
 
 
 @subscribe(CertificateIssued)
@@ -24,3 +26,10 @@ def withdraw_revoked_hours(event: CertificateRevoked) -> None:
 @subscribe(CertificateReplaced)
 def follow_reissued_certificate(event: CertificateReplaced) -> None:
     ledger.repoint_certificate(event.old_id, event.new_id)
+
+
+@subscribe(HoursReviewed)
+def tell_reviewed(event: HoursReviewed) -> None:
+    """The learner hears the office's decision, with the reason, in their language."""
+    notifications.notify(event.learner_id, "hours_reviewed", link="/me/hours", accepted=event.accepted,
+                         what=event.title, reason=event.reason)

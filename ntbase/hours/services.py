@@ -13,17 +13,18 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
 from ntbase.hours import engine
 from ntbase.hours.engine import Activity, Assessment, Exemption, Period, PeriodAssessment
+from ntbase.hours.events import HoursReviewed
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 
 # what a learner may record (course completions enter by themselves; adjustments are the office's)
 EXTERNAL_KINDS = ("conference", "training_class", "talent_base_training", "online_course",
@@ -281,16 +282,6 @@ def delete_appointment_period(period_id: int, learner_id: int) -> None:
 
 # ------------------------------------------------------------------ office review
 
-def _notify_review(learner_id: int, accepted: bool, what: str, reason: str) -> None:
-    from ntbase.accounts.services import notify
-
-    learner = db.session.get(User, learner_id)
-    with force_locale((learner.locale if learner else None) or "zh_CN"):
-        title = (_("Your hours entry “%(what)s” was accepted.", what=what) if accepted
-                 else _("Your hours entry “%(what)s” was rejected.", what=what))
-        notify(learner_id, title, reason)
-
-
 def _review(obj, accept: bool, reason: str, actor_id: int, at: datetime | None) -> None:
     if obj.state != EntryState.PENDING:
         raise DomainError(_("This entry has already been reviewed."))
@@ -317,7 +308,8 @@ def review_entry(entry_id: int, accept: bool, reason: str, actor_id: int, *,
         raise DomainError(_("This entry does not exist."), code="not_found")
     _review(entry, accept, reason, actor_id, at)
     db.session.flush()
-    _notify_review(entry.learner_id, accept, entry.title, entry.review_reason)
+    publish(HoursReviewed("entry", entry.id, entry.learner_id, accept, entry.title, entry.review_reason,
+                          entry.reviewed_at))
     return entry
 
 
@@ -328,7 +320,8 @@ def review_exemption(event_id: int, accept: bool, reason: str, actor_id: int, *,
         raise DomainError(_("This entry does not exist."), code="not_found")
     _review(event, accept, reason, actor_id, at)
     db.session.flush()
-    _notify_review(event.learner_id, accept, event.title, event.review_reason)
+    publish(HoursReviewed("exemption", event.id, event.learner_id, accept, event.title, event.review_reason,
+                          event.reviewed_at))
     return event
 
 

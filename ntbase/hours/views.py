@@ -38,10 +38,9 @@ from ntbase.hours.forms import (
 from ntbase.hours.models import EntryState, Evidence, Policy, Statement
 from ntbase.kernel import audit
 from ntbase.kernel.auth import learner_required, office_required
-from ntbase.kernel.forms import safe_local_path
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
-from ntbase.kernel.forms import act, submit
+from ntbase.kernel.forms import act, safe_local_path, submit
 
 bp = Blueprint("hours", __name__)
 

@@ -23,6 +23,8 @@ from ntbase.kernel import audit
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import BaseLevel, CertificationStatus, Role, TitleLevel
 from ntbase.kernel.errors import DomainError, PermissionDenied
+from ntbase.kernel.events import publish
+from ntbase.office.events import ComplaintAnswered
 from ntbase.office.models import (
     COMPLAINT_TRANSITIONS,
     ApiToken,
@@ -210,23 +212,9 @@ def transition_complaint(complaint: Complaint, to: ComplaintState, actor: User, 
     db.session.flush()
     audit.record("complaint.transition", actor, subject_user_id=complaint.learner_id,
                  object_type="complaint", object_id=complaint.id, detail=f"{event.from_state} -> {to.value}")
-    if to == ComplaintState.ANSWERED:
-        _tell_answered(complaint)
+    if to == ComplaintState.ANSWERED:  # the learner is told (office.handlers)
+        publish(ComplaintAnswered(complaint.id, complaint.learner_id, complaint.subject, at))
     return event
-
-
-def _tell_answered(complaint: Complaint) -> None:
-    """An in-app notice, in the learner's own language, with a link to the answer."""
-    from flask import current_app
-    from flask_babel import force_locale
-
-    from ntbase.accounts.services import notify
-
-    learner = db.session.get(User, complaint.learner_id)
-    locale = (learner.locale if learner else None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
-    with force_locale(locale):
-        notify(complaint.learner_id, _("Your complaint “%(subject)s” has been answered.", subject=complaint.subject),
-               "", f"/me/complaints/{complaint.id}")
 
 
 def office_complaints(state: str | None = None, at: datetime | None = None) -> list[Complaint]:
