@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.accounts.models import LearnerProfile, User
-from ntbase.notifications.models import Delivery
 from ntbase.kernel.db import db
+from ntbase.notifications.models import Delivery
 from tests.factories import valid_id_number
 
 
