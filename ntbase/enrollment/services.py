@@ -55,7 +55,7 @@ from ntbase.payments.models import PaymentIntent, PaymentState, Refund
 __all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
            "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
            "on_course_cancelled", "on_payment_succeeded", "complete", "manual_enroll", "staff_refund",
-           "retry_failed_refund", "failed_refunds", "learner_enrollments", "roster", "base_figures",
+           "retry_failed_refund", "failed_refunds", "base_enrollments_by_month", "learner_enrollments", "roster", "base_figures",
            "live_enrollment", "get_enrollment", "waitlist_position", "waitlist_positions", "seat_holders"]
 
 log = logging.getLogger(__name__)
@@ -658,6 +658,39 @@ def base_figures(base_id: int) -> list[CourseFigures]:
                 .group_by(Enrollment.course_id)):
             money[cid] = (int(paid or 0), int(refunded or 0))
     return [CourseFigures(c, counts[c.id], *money.get(c.id, (0, 0))) for c in courses]
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    year: int
+    month: int
+    confirmed: int  # seats confirmed that month (still confirmed or completed since)
+    cancelled: int  # enrollments cancelled that month
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def base_enrollments_by_month(base_id: int, months: int = 12, now: datetime | None = None) -> list[MonthCount]:
+    """The base's enrollments over the last ``months`` months, oldest first (two statements)."""
+    at = now or db_now()
+    first_year, first_month = divmod(at.year * 12 + at.month - 1 - (months - 1), 12)
+    start = datetime(first_year, first_month + 1, 1)
+    keys = [divmod(first_year * 12 + first_month + i, 12) for i in range(months)]
+    keys = [(y, m + 1) for y, m in keys]
+
+    def count(when, states) -> dict:
+        rows = db.session.execute(
+            sa.select(sa.extract("year", when), sa.extract("month", when), sa.func.count(Enrollment.id))
+            .join(Course, Course.id == Enrollment.course_id)
+            .where(Course.base_id == base_id, Enrollment.state.in_(states), when >= start)
+            .group_by(sa.extract("year", when), sa.extract("month", when))).all()
+        return {(int(y), int(m)): int(n) for y, m, n in rows}
+
+    confirmed = count(sa.func.coalesce(Enrollment.confirmed_at, Enrollment.created_at), (S.CONFIRMED, S.COMPLETED))
+    cancelled = count(sa.func.coalesce(Enrollment.cancelled_at, Enrollment.updated_at), (S.CANCELLED,))
+    return [MonthCount(y, m, confirmed.get((y, m), 0), cancelled.get((y, m), 0)) for y, m in keys]
 
 
 def failed_refunds(base_id: int) -> list[Refund]:

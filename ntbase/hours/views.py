@@ -124,6 +124,20 @@ def _verify_url(st: Statement) -> str:
 
 # ------------------------------------------------------------------ learner
 
+def _hours_by_year_chart(years) -> dict:
+    """Counted hours per year, public subjects and the rest stacked, the requirement as a line."""
+    from ntbase.kernel import charts
+
+    ordered = list(reversed(years))  # oldest first, left to right
+    public = [y.assessment.public_hours for y in ordered]
+    other = [max(y.assessment.counted_total - y.assessment.public_hours, 0) for y in ordered]
+    return charts.columns(_("My hours by year"), [str(y.year) for y in ordered],
+                          [(_("Public-subject hours"), public, charts.OK),
+                           (_("Other counted hours"), other, charts.PRIMARY)],
+                          unit=_("h"), stacked=True,
+                          line=(_("Required"), [y.assessment.required_total for y in ordered], charts.ACCENT))
+
+
 @bp.get("/me/hours")
 @learner_required
 def dashboard():
@@ -132,6 +146,7 @@ def dashboard():
     form = StatementForm()
     form.year.choices = [(str(y.year), str(y.year)) for y in overview.years]
     return render_template("hours/dashboard.html", overview=overview, current=current,
+                           hours_chart=_hours_by_year_chart(overview.years),
                            gaps=gap_lines(current.assessment),
                            suggestions=services.suggest_courses(current.assessment), statement_form=form,
                            pending=EntryState.PENDING, rejected=EntryState.REJECTED)
