@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course
-from ntbase.kernel import charts
 from ntbase.enrollment import export, ics, services
 from ntbase.enrollment.forms import (
     ActionForm,
@@ -24,6 +23,7 @@ from ntbase.enrollment.forms import (
     StaffRefundForm,
 )
 from ntbase.enrollment.models import Enrollment, EnrollmentState
+from ntbase.kernel import charts
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
