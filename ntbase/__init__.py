@@ -15,10 +15,10 @@ from ntbase.accounts.login import init_login
 from ntbase.cli import ntbase_cli
 from ntbase.config import load_config
 from ntbase.errors import init_errors
-from ntbase.kernel import uow
+from ntbase.kernel import jobs, uow
 from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object
-from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, migrate
+from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
 from ntbase.security_headers import init_security_headers
 from ntbase.templating import init_templating
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_handlers()
+    register_jobs(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -62,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(ROOT, "ntbase", "translations"))
     limiter.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     init_cache(app)
     init_login(login_manager)
@@ -75,6 +77,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_handlers() -> None:
     registry.load(registry.HANDLERS)
+
+
+def register_jobs(app: Flask) -> None:
+    registry.load(registry.JOBS)
+    jobs.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -45,6 +45,36 @@ def i18n_command():
         click.echo(f"compiled {path}")
 
 
+@ntbase_cli.command("worker")
+@click.option("--workers", type=int, default=None, help="Worker threads (default: JOBS_WORKERS, 2).")
+def worker_command(workers):
+    """Run the background jobs and the periodic schedule (Huey consumer) until stopped."""
+    import logging
+
+    from flask import current_app
+
+    from ntbase.kernel.jobs import jobs_of
+
+    jobs = jobs_of()
+    if jobs.huey.immediate:
+        raise click.ClickException("JOBS_URL=immediate runs jobs where they are enqueued: no worker needed")
+    if jobs.url.startswith("memory://"):
+        raise click.ClickException("JOBS_URL=memory:// is a queue inside one process: use sqlite:/// or redis://")
+    n = workers or current_app.config["JOBS_WORKERS"]
+    logging.getLogger("huey").setLevel(logging.INFO)
+    click.echo(f"NTBase worker: {n} thread(s), scheduler on; {jobs.describe()}")
+    jobs.huey.create_consumer(workers=n, worker_type="thread", periodic=True,
+                              check_worker_health=True).run()
+
+
+@ntbase_cli.command("run-jobs")
+def run_jobs_command():
+    """Run the jobs waiting in the queue once, here, and exit (where no worker runs)."""
+    from ntbase.kernel.jobs import jobs_of
+
+    click.echo(f"ran {jobs_of().run_pending()} job(s)")
+
+
 def register_domain_commands() -> None:
     for mod in registry.load(registry.CLI):
         mod.register(ntbase_cli)

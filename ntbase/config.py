@@ -57,6 +57,26 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),
         "CACHE_ENABLED": _bool("CACHE_ENABLED", True),
+        # background jobs (ntbase.kernel.jobs): a SQLite file needs no server; redis://… in production
+        "JOBS_URL": os.environ.get("JOBS_URL", f"sqlite:///{inst / 'jobs.sqlite3'}"),
+        "JOBS_WORKERS": int(os.environ.get("JOBS_WORKERS", 2)),
+        # e-mail over SMTP (Flask-Mailman); without MAIL_SERVER mails are written as files to
+        # instance/mail/ (development), MAIL_BACKEND=console prints them
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "NTBase <noreply@localhost>"),
+        "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", 10)),
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND") or ("smtp" if os.environ.get("MAIL_SERVER") else "file"),
+        "MAIL_FILE_PATH": os.environ.get("MAIL_FILE_PATH", str(inst / "mail")),
+        # SMS: "sandbox" keeps texts for staff to read on /office/sms; "package.module:Class" a gateway
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", "sandbox"),
+        # a failed send is retried after 60 s, 2, 4, 8… min; given up after 8 attempts (~4 h)
+        "DELIVERY_RETRY_SECONDS": float(os.environ.get("DELIVERY_RETRY_SECONDS", 60)),
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("DELIVERY_MAX_ATTEMPTS", 8)),
         "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),

@@ -14,8 +14,9 @@ from babel.messages.extract import extract_from_dir
 from ntbase.kernel.i18n import merged_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-METHOD_MAP = [("ntbase/**.py", "python"), ("templates/**.html", "jinja2")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
+# .txt templates: the messages of ntbase.notifications (plain text, not HTML-escaped)
+METHOD_MAP = [("ntbase/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.do"}, "templates/**.txt": {}}
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 

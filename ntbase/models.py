@@ -1,5 +1,5 @@
 """Import every domain's models so metadata (Alembic, create_all) sees all tables."""
-from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, Notice, Outbox, User  # noqa: F401
+from ntbase.accounts.models import AppointmentPeriod, LearnerProfile, Notice, User  # noqa: F401
 from ntbase.attendance.models import AssessmentResult, Attendance  # noqa: F401
 from ntbase.bases.models import (  # noqa: F401
     BaseStatusEvent,
@@ -13,7 +13,7 @@ from ntbase.bases.models import (  # noqa: F401
 )
 from ntbase.bases.seal import Seal  # noqa: F401
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
-from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
+from ntbase.certificates.models import Certificate, CertificateDocument, SigningKey  # noqa: F401
 from ntbase.certificates.status_list import StatusListEntry  # noqa: F401
 from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
 from ntbase.hours.models import (  # noqa: F401
@@ -26,6 +26,7 @@ from ntbase.hours.models import (  # noqa: F401
     Statement,
 )
 from ntbase.kernel.audit import AuditLog  # noqa: F401
+from ntbase.notifications.models import Delivery, NotificationPreference, SandboxSms  # noqa: F401
 from ntbase.office.applicants.models import TitleApplication  # noqa: F401
 from ntbase.office.bases.models import BaseAssessment  # noqa: F401
 from ntbase.office.bulk.models import BulkChunk, BulkJob  # noqa: F401

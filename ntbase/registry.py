@@ -34,6 +34,7 @@ VIEWS = [
     "ntbase.office.tokens.views",
     "ntbase.office.stats.views",
     "ntbase.office.auditlog.views",
+    "ntbase.notifications.views",
     "ntbase.api.views",
 ]
 
@@ -48,11 +49,21 @@ APIS = [
 
 # Domain event handlers (``ntbase.kernel.events.subscribe``), in the order they react.
 HANDLERS = [
+    "ntbase.notifications.handlers",
     "ntbase.catalog.handlers",
     "ntbase.enrollment.handlers",
     "ntbase.attendance.handlers",
     "ntbase.certificates.handlers",
     "ntbase.hours.handlers",
+    "ntbase.office.complaints.handlers",
+]
+
+# Background jobs (``ntbase.kernel.jobs.job``), run by ``flask ntbase worker``.
+JOBS = [
+    "ntbase.notifications.jobs",
+    "ntbase.enrollment.jobs",
+    "ntbase.certificates.jobs",
+    "ntbase.office.bulk.jobs",
 ]
 
 # ``register(group)`` adds subcommands to ``flask ntbase``.

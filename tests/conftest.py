@@ -92,6 +92,10 @@ def base_test_config(database_url: str, instance: str) -> dict:
         "ARGON2_MEMORY_COST": 1024,
         "SIGNING_KEY_DIR": os.path.join(instance, "keys"),
         "SERVER_NAME": None,
+        # jobs wait in this process's memory; tests run them with jobs_of(app).run_pending()
+        # or start a real consumer (tests/jobs)
+        "JOBS_URL": "memory://",
+        "MAIL_BACKEND": "locmem",
     }
 
 

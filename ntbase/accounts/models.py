@@ -108,19 +108,6 @@ class AppointmentPeriod(TimestampMixin, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
 
-class Outbox(db.Model):
-    """Mail that would be sent; no mail server is needed (also logged)."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    subject: Mapped[str] = mapped_column(sa.String(200))
-    body: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(default=now)
-    sent_at: Mapped[datetime | None]
-
-
 class Notice(db.Model):
     """In-app notice to one user (course changes, waitlist offers, refunds…)."""
 

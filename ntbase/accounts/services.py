@@ -1,4 +1,4 @@
-"""Accounts: registration, passwords, reset tokens, notices, outbox. Services flush only."""
+"""Accounts: registration, passwords, reset tokens, in-app notices. Services flush only."""
 from __future__ import annotations
 
 import logging
@@ -9,10 +9,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ntbase.accounts.models import LearnerProfile, Notice, Outbox, User
+from ntbase.accounts.events import PasswordResetRequested
+from ntbase.accounts.models import LearnerProfile, Notice, User
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import PROFESSION_CODES, Role, TitleLevel
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.events import publish
 from ntbase.kernel.security import (
     IdNumberError,
     check_password,
@@ -182,9 +184,7 @@ def request_password_reset(email: str, reset_url_for) -> None:
     user = db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
         return
-    url = reset_url_for(make_reset_token(user))
-    queue_mail(user.email, _("NTBase password reset"),
-               _("Open this link within one hour to choose a new password: %(url)s", url=url))
+    publish(PasswordResetRequested(user.id, reset_url_for(make_reset_token(user))))
 
 
 def reset_password(token: str, new: str) -> User:
@@ -203,15 +203,9 @@ def reset_password(token: str, new: str) -> User:
     return user
 
 
-def queue_mail(to: str, subject: str, body: str) -> Outbox:
-    mail = Outbox(to_email=to, subject=subject, body=body)
-    db.session.add(mail)
-    db.session.flush()
-    log.info("mail queued id=%s to=%s subject=%s", mail.id, to, subject)
-    return mail
-
-
 def notify(user_id: int, title: str, body: str = "", link: str | None = None) -> Notice:
+    """The in-app notice only: domains tell users through ``ntbase.notifications.services.notify``
+    (the message in the user's language, and the e-mail or SMS they chose)."""
     notice = Notice(user_id=user_id, title=title, body=body, link=link)
     db.session.add(notice)
     return notice

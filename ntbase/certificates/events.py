@@ -35,3 +35,12 @@ class CertificateReplaced(Event):
     new_id: int
     learner_id: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateCorrected(Event):
+    """The holder's name was corrected: same code, a freshly signed payload."""
+
+    certificate_id: int
+    learner_id: int
+    at: datetime

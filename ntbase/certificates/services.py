@@ -16,14 +16,16 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import abort
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ntbase.accounts.models import User
-from ntbase.accounts.services import notify
 from ntbase.certificates import codes, signing
-from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
+from ntbase.certificates.events import (
+    CertificateCorrected,
+    CertificateIssued,
+    CertificateReplaced,
+    CertificateRevoked,
+)
 from ntbase.certificates.models import Certificate, CertificateEvent, CertificateState
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel.db import db
@@ -195,18 +197,9 @@ def revoke_certificate(cert: Certificate, reason: str, actor, now: datetime | No
     HISTORY.transition(cert, CertificateState.REVOKED, actor.id, reason, at, revoked_at=at,
                        revoked_reason=reason[:500], revoked_by_id=actor.id)
     if reason != REISSUED_REASON:
-        # the study is no longer proven: the hours stop counting (hours domain)
+        # the study is no longer proven: the hours stop counting (hours), the learner is told
         publish(CertificateRevoked(cert.id, cert.learner_id, actor.id, cert.revoked_reason, at))
-        _tell_revoked(cert)
     return cert
-
-
-def _tell_revoked(cert: Certificate) -> None:
-    learner = db.session.get(User, cert.learner_id)
-    with force_locale((learner.locale if learner else None) or "zh_CN"):
-        notify(cert.learner_id, _("Your certificate %(code)s for “%(course)s” has been revoked.",
-                                  code=codes.display(cert.code), course=cert.course_title),
-               cert.revoked_reason)
 
 
 def reissue_certificate(cert: Certificate, actor, now: datetime | None = None,
@@ -248,6 +241,7 @@ def correct_holder_name(cert: Certificate, new_name: str, actor) -> Certificate:
     _sign_certificate(cert)
     HISTORY.record(cert, cert.state, cert.state, actor.id, "holder name corrected")
     db.session.flush()
+    publish(CertificateCorrected(cert.id, cert.learner_id, _now()))
     return cert
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from ntbase.bases import seal, seal_views
 from ntbase.bases.services import get_base_or_404
-from ntbase.certificates import services, signing
+from ntbase.certificates import documents, services, signing
 from ntbase.certificates.forms import NameForm, ReissueForm, RevokeForm
 from ntbase.certificates.pdf import qr_svg, render_certificate_pdf
 from ntbase.kernel.auth import learner_required
@@ -67,7 +67,8 @@ def document(cert_id: int):
 def pdf(cert_id: int):
     cert = _viewable(cert_id)
     lang = request.args.get("lang") if request.args.get("lang") in current_app.config["LANGUAGES"] else "zh_CN"
-    data = render_certificate_pdf(cert, lang)
+    # the copy the worker rendered after issue; rendered here only when it is missing or stale
+    data = documents.stored_pdf(cert, lang) or render_certificate_pdf(cert, lang)
     filename = f"certificate-{cert.code}{'-en' if lang == 'en' else ''}.pdf"
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',

@@ -11,24 +11,29 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import User
-from ntbase.accounts.services import find_learner_by_id_number, notify, notify_many, parse_id_number
+from ntbase.accounts.services import find_learner_by_id_number, parse_id_number
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import join_list
 from ntbase.catalog import seats
 from ntbase.catalog import services as catalog
 from ntbase.catalog.models import Course, CourseStatus
-from ntbase.enrollment.events import EnrollmentCompleted
+from ntbase.enrollment.events import (
+    EnrollmentCancelled,
+    EnrollmentCompleted,
+    EnrollmentConfirmed,
+    EnrollmentOffered,
+    EnrollmentRefunded,
+    EnrollmentWaitlisted,
+)
 from ntbase.enrollment.models import LIVE_STATES, SEAT_STATES, Enrollment, EnrollmentState
 from ntbase.enrollment.states import (
     ALLOWED,
@@ -42,13 +47,15 @@ from ntbase.kernel.db import now as db_now
 from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
+from ntbase.kernel.jobs import enqueue_after_commit
+from ntbase.notifications import services as notifications
 from ntbase.payments import services as payments
 from ntbase.payments.models import PaymentIntent, PaymentState, Refund
 
 __all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
            "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
            "on_course_cancelled", "on_payment_succeeded", "complete", "manual_enroll", "staff_refund",
-           "retry_failed_refund", "failed_refunds", "learner_enrollments", "roster", "base_figures",
+           "retry_failed_refund", "failed_refunds", "base_enrollments_by_month", "learner_enrollments", "roster", "base_figures",
            "live_enrollment", "get_enrollment", "waitlist_position", "waitlist_positions", "seat_holders"]
 
 log = logging.getLogger(__name__)
@@ -174,15 +181,9 @@ def waitlist_positions(enrollments: list[Enrollment]) -> dict[int, int]:
     return positions
 
 
-# --- notices in the learner's own language ---------------------------------------------
+# --- telling learners (each change publishes its event; handlers.py sends the notice) -------
 
-def _tell(learner: User, title_fn, body_fn=lambda: "", link: str | None = None) -> None:
-    locale = learner.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
-    with force_locale(locale):
-        notify(learner.id, title_fn(), body_fn(), link)
-
-
-def _my_courses_link() -> str | None:
+def my_courses_link() -> str | None:
     try:
         return url_for("enrollment.my_courses")
     except RuntimeError:  # no request (CLI sweep): a relative path still works in the notice
@@ -200,23 +201,11 @@ def live_learner_ids(course_id: int) -> list[int]:
         Enrollment.course_id == course_id, Enrollment.state.in_(LIVE_STATES)).distinct()).all()
 
 
-def notify_enrolled(course: Course, compose) -> int:
-    """Leave a notice for each learner enrolled in ``course``, in the learner's language
-    (their chosen locale, else the platform's), whatever language the staff member uses.
-    ``compose()`` returns (title, body) and runs once per language."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    languages = current_app.config["LANGUAGES"]
-    ids = live_learner_ids(course.id)
-    by_locale: dict[str, list[int]] = defaultdict(list)
-    if ids:
-        for uid, loc in db.session.execute(sa.select(User.id, User.locale).where(User.id.in_(ids))):
-            by_locale[loc if loc in languages else default].append(uid)
-    sent = 0
-    for loc, users in sorted(by_locale.items()):
-        with force_locale(loc):
-            title, body = compose()
-            sent += notify_many(users, str(title), str(body), f"/courses/{course.id}")
-    return sent
+def notify_enrolled(course: Course, kind: str, **context) -> int:
+    """One notice (and the deliveries they chose) for each learner enrolled in ``course``,
+    each in their own language whatever language the staff member uses."""
+    return notifications.notify_many(live_learner_ids(course.id), kind, link=f"/courses/{course.id}",
+                                     course_title=course.title, **context)
 
 
 def tell_of_course_change(course: Course, fields: tuple[str, ...], reason: str) -> int:
@@ -229,13 +218,11 @@ def tell_of_course_change(course: Course, fields: tuple[str, ...], reason: str) 
                             "place, or for cutting the hours. Each of them will be notified."),
                           field="change_reason")
 
-    def compose():
+    def what() -> str:  # called in each learner's language
         names = catalog.change_field_titles()
-        what = join_list(names[f] for f in ("price", "schedule", "location", "hours") if f in fields)
-        return (_("Course changed: %(title)s", title=course.title),
-                _("Changed: %(what)s. Reason: %(reason)s", what=what, reason=reason))
+        return join_list(names[f] for f in ("price", "schedule", "location", "hours") if f in fields)
 
-    return notify_enrolled(course, compose)
+    return notify_enrolled(course, "course_changed", what=what, reason=reason)
 
 
 # --- enroll ---------------------------------------------------------------------------
@@ -303,13 +290,27 @@ def enroll_learner(course: Course, learner: User, actor: User | None = None, now
            "manual enrollment by base staff" if source == "manual" else "enrolled", now)
     if enrollment.state == S.HELD:
         _create_intent(enrollment, actor_id, now)
-    if source == "manual":
-        _tell(learner, lambda: _("A base enrolled you in “%(title)s”", title=course.title),
-              lambda: (_("Accept the reserved seat and pay before %(when)s.",
-                         when=enrollment.offer_expires_at.strftime("%Y-%m-%d %H:%M"))
-                       if enrollment.state == S.OFFERED else enrollment.state.title),
-              _my_courses_link())
+    _expire_on_time(enrollment)
+    _publish_new_state(enrollment, "base" if source == "manual" else "learner", now)
     return enrollment
+
+
+def _publish_new_state(enrollment: Enrollment, by: str, at: datetime) -> None:
+    e = enrollment
+    if e.state == S.CONFIRMED:
+        publish(EnrollmentConfirmed(e.id, e.learner_id, e.course_id, at, by=by))
+    elif e.state == S.OFFERED:
+        publish(EnrollmentOffered(e.id, e.learner_id, e.course_id, e.offer_expires_at, at, by=by))
+    elif e.state == S.WAITLISTED:
+        publish(EnrollmentWaitlisted(e.id, e.learner_id, e.course_id, at, by=by))
+
+
+def _expire_on_time(enrollment: Enrollment) -> None:
+    """Have the worker expire a hold or an offer the moment it runs out, with no page visit
+    (the every-minute sweep is the safety net when the queue lost it)."""
+    until = {S.HELD: enrollment.hold_expires_at, S.OFFERED: enrollment.offer_expires_at}.get(enrollment.state)
+    if until is not None:
+        enqueue_after_commit("enrollment.expire_lapsed", enrollment.course_id, at=until + timedelta(seconds=1))
 
 
 def _offer_deadline(course: Course, now: datetime) -> datetime:
@@ -325,7 +326,7 @@ def _create_intent(enrollment: Enrollment, actor_id: int | None, now: datetime) 
     return payments.create_payment(
         enrollment_id=enrollment.id, learner_id=enrollment.learner_id, amount_fen=enrollment.price_fen,
         idempotency_key=f"enrollment-{enrollment.id}-{attempt + 1}", expires_at=enrollment.hold_expires_at,
-        actor_id=actor_id, description=f"{course.title} · {course.base.name}", return_path=_my_courses_link(),
+        actor_id=actor_id, description=f"{course.title} · {course.base.name}", return_path=my_courses_link(),
         at=now)
 
 
@@ -353,10 +354,13 @@ def accept_offer(enrollment: Enrollment, actor_id: int | None, now: datetime | N
     if course.status != CourseStatus.PUBLISHED:
         raise DomainError(_("This course is not open for enrollment."), code="not_published")
     if enrollment.price_fen == 0:
-        return transition(enrollment, S.CONFIRMED, actor_id, "offer accepted", now, confirmed_at=now)
+        transition(enrollment, S.CONFIRMED, actor_id, "offer accepted", now, confirmed_at=now)
+        _publish_new_state(enrollment, "learner", now)
+        return enrollment
     transition(enrollment, S.HELD, actor_id, "offer accepted", now,
                hold_expires_at=now + timedelta(minutes=hold_minutes()))
     _create_intent(enrollment, actor_id, now)
+    _expire_on_time(enrollment)
     return enrollment
 
 
@@ -373,23 +377,18 @@ def on_payment_succeeded(intent: PaymentIntent, at: datetime) -> str:
     learner = db.session.get(User, enrollment.learner_id)
     if enrollment.state == S.HELD:
         transition(enrollment, S.CONFIRMED, None, "payment succeeded", at, confirmed_at=at)
-        _tell(learner, lambda: _("Enrollment confirmed: %(title)s", title=course.title),
-              lambda: _("Payment of %(amount)s received.", amount=payments.yuan(intent.amount_fen)),
-              _my_courses_link())
+        publish(EnrollmentConfirmed(enrollment.id, learner.id, course.id, at, by="payment",
+                                    paid_fen=intent.amount_fen))
         return "enrollment confirmed"
     if (enrollment.state == S.EXPIRED and course.status == CourseStatus.PUBLISHED
             and live_enrollment(course.id, learner.id) is None and seats.take_seat(course.id)):
         transition(enrollment, S.CONFIRMED, None, "late payment; a seat was still free", at, confirmed_at=at)
-        _tell(learner, lambda: _("Enrollment confirmed: %(title)s", title=course.title),
-              lambda: _("Your payment arrived after the hold expired, but a seat was still free."),
-              _my_courses_link())
+        publish(EnrollmentConfirmed(enrollment.id, learner.id, course.id, at, by="payment",
+                                    paid_fen=intent.amount_fen, late=True))
         return "enrollment confirmed (late payment)"
     payments.refund_remaining(intent, key=f"auto-{intent.id}", actor_id=None,
                               reason=f"no seat for this payment (enrollment {enrollment.state.value})", at=at)
-    _tell(learner, lambda: _("Payment refunded: %(title)s", title=course.title),
-          lambda: _("Your payment of %(amount)s arrived when no seat could be given to you, "
-                    "so it has been refunded in full.", amount=payments.yuan(intent.amount_fen)),
-          _my_courses_link())
+    publish(EnrollmentRefunded(enrollment.id, learner.id, course.id, intent.amount_fen, at, by="no_seat"))
     return "refunded: no seat"
 
 
@@ -411,11 +410,8 @@ def release_seat(course: Course, now: datetime) -> Enrollment | None:
                            offer_expires_at=_offer_deadline(course, now))
             except ConcurrentChange:
                 continue  # they cancelled meanwhile: try the next in line
-            learner = db.session.get(User, nxt.learner_id)
-            _tell(learner, lambda: _("A seat is free for you: %(title)s", title=course.title),
-                  lambda n=nxt: _("Accept it in “My courses” before %(when)s, or it goes to the next person.",
-                                  when=n.offer_expires_at.strftime("%Y-%m-%d %H:%M")),
-                  _my_courses_link())
+            _expire_on_time(nxt)
+            publish(EnrollmentOffered(nxt.id, nxt.learner_id, course.id, nxt.offer_expires_at, now, by="waitlist"))
             return nxt  # the seat passes straight on: the counter does not move
     seats.free_seats(course.id)
     return None
@@ -443,8 +439,8 @@ def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
                   learner_id: int | None = None) -> SweepResult:
     """Expire unpaid holds and untaken offers, free their seats, offer them to the waitlist.
 
-    Run by ``flask ntbase sweep-holds`` (cron) and lazily by the requests that show or
-    change seat counts. Safe to run concurrently: each expiry is a compare-and-set.
+    Run by the worker (``enrollment.jobs``: when each hold or offer runs out, and every
+    minute), by ``flask ntbase sweep-holds`` and lazily by the requests that change seats. Safe to run concurrently: each expiry is a compare-and-set.
     """
     now = now or db_now()
     res = SweepResult()
@@ -513,6 +509,8 @@ def cancel_enrollment(enrollment: Enrollment, actor_id: int | None, now: datetim
                                       reason="cancelled before the refund deadline", at=now)
     if had_seat:
         release_seat(db.session.get(Course, enrollment.course_id), now)
+    publish(EnrollmentCancelled(enrollment.id, enrollment.learner_id, enrollment.course_id, terms.refund_fen, now,
+                                by="learner"))
     return terms
 
 
@@ -539,13 +537,8 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
                 refund = payments.refund_remaining(intent, key=f"course-cancel-{intent.id}", actor_id=actor_id,
                                                    reason="course cancelled by the base", at=now)
                 refunded += refund.amount_fen if refund else 0
-        _tell(enrollment.learner, lambda: _("Course cancelled: %(title)s", title=course.title),
-              lambda r=refunded: " ".join(x for x in (
-                  _("The base cancelled this course. %(amount)s has been refunded to you.",
-                    amount=payments.yuan(r)) if r else _("The base cancelled this course."),
-                  _("Reason: %(reason)s", reason=course.cancelled_reason) if course.cancelled_reason else "",
-              ) if x),
-              _my_courses_link())
+        publish(EnrollmentCancelled(enrollment.id, enrollment.learner_id, course.id, refunded, now, by="course",
+                                    reason=course.cancelled_reason or ""))
     seats.free_seats(course.id, held_seats)
     return len(rows)
 
@@ -598,12 +591,8 @@ def staff_refund(enrollment: Enrollment, amount_fen: int, reason: str, *, key: s
             payments.refund_payment(intent, part, idempotency_key=f"{prefix}{intent.id}", actor_id=staff.id,
                                     reason=f"refund by the base: {reason}", at=now)
             left -= part
-    course = db.session.get(Course, enrollment.course_id)
-    learner = db.session.get(User, enrollment.learner_id)
-    _tell(learner, lambda: _("Refund from the base: %(title)s", title=course.title),
-          lambda: _("The base refunded %(amount)s to your original payment method. Reason: %(reason)s",
-                    amount=payments.yuan(amount_fen), reason=reason),
-          _my_courses_link())
+    publish(EnrollmentRefunded(enrollment.id, enrollment.learner_id, enrollment.course_id, amount_fen, now,
+                               by="base", reason=reason))
     return amount_fen
 
 
@@ -688,6 +677,39 @@ def base_figures(base_id: int) -> list[CourseFigures]:
                 .group_by(Enrollment.course_id)):
             money[cid] = (int(paid or 0), int(refunded or 0))
     return [CourseFigures(c, counts[c.id], *money.get(c.id, (0, 0))) for c in courses]
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    year: int
+    month: int
+    confirmed: int  # seats confirmed that month (still confirmed or completed since)
+    cancelled: int  # enrollments cancelled that month
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+
+def base_enrollments_by_month(base_id: int, months: int = 12, now: datetime | None = None) -> list[MonthCount]:
+    """The base's enrollments over the last ``months`` months, oldest first (two statements)."""
+    at = now or db_now()
+    first_year, first_month = divmod(at.year * 12 + at.month - 1 - (months - 1), 12)
+    start = datetime(first_year, first_month + 1, 1)
+    keys = [divmod(first_year * 12 + first_month + i, 12) for i in range(months)]
+    keys = [(y, m + 1) for y, m in keys]
+
+    def count(when, states) -> dict:
+        rows = db.session.execute(
+            sa.select(sa.extract("year", when), sa.extract("month", when), sa.func.count(Enrollment.id))
+            .join(Course, Course.id == Enrollment.course_id)
+            .where(Course.base_id == base_id, Enrollment.state.in_(states), when >= start)
+            .group_by(sa.extract("year", when), sa.extract("month", when))).all()
+        return {(int(y), int(m)): int(n) for y, m, n in rows}
+
+    confirmed = count(sa.func.coalesce(Enrollment.confirmed_at, Enrollment.created_at), (S.CONFIRMED, S.COMPLETED))
+    cancelled = count(sa.func.coalesce(Enrollment.cancelled_at, Enrollment.updated_at), (S.CANCELLED,))
+    return [MonthCount(y, m, confirmed.get((y, m), 0), cancelled.get((y, m), 0)) for y, m in keys]
 
 
 def failed_refunds(base_id: int) -> list[Refund]:

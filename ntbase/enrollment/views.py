@@ -23,7 +23,7 @@ from ntbase.enrollment.forms import (
     StaffRefundForm,
 )
 from ntbase.enrollment.models import Enrollment, EnrollmentState
-from ntbase.kernel import tabular
+from ntbase.kernel import charts, tabular
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -265,8 +265,14 @@ def roster_export(course_id: int, fmt: str):
 @base_manager_required
 def figures(base_id: int):
     base = db.session.get(TrainingBase, base_id) or abort(404)
+    by_month = services.base_enrollments_by_month(base_id)
+    month_chart = charts.columns(
+        _("Enrollments over the last 12 months"), [m.label for m in by_month],
+        [(_("Confirmed"), [m.confirmed for m in by_month], charts.PRIMARY),
+         (_("Cancelled"), [m.cancelled for m in by_month], charts.MUTED)])
     return render_template("enrollment/figures.html", base=base, rows=services.base_figures(base_id),
-                           failed=services.failed_refunds(base_id), form=ActionForm())
+                           failed=services.failed_refunds(base_id), form=ActionForm(), by_month=by_month,
+                           month_chart=month_chart)
 
 
 def _managed_enrollment(enrollment_id: int) -> Enrollment:

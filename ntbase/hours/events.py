@@ -1,7 +1,9 @@
-"""What the hours domain tells the others (and itself: the kept yearly status follows them)."""
+"""What the hours domain tells the others (and itself: the kept yearly status follows the
+ledger; handlers.py tells the learner about reviews)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from ntbase.kernel.events import Event
 
@@ -21,3 +23,17 @@ class PolicyChanged(Event):
     judged differently."""
 
     from_year: int
+
+
+@dataclass(frozen=True)
+class HoursReviewed(Event):
+    """The office accepted or rejected an entry the learner recorded (``kind`` "entry": a
+    ledger entry; "exemption": an exemption event)."""
+
+    kind: str
+    item_id: int
+    learner_id: int
+    accepted: bool
+    title: str
+    reason: str
+    at: datetime

@@ -5,8 +5,9 @@ from ntbase.certificates import services as certificates
 from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
 from ntbase.enrollment import services as enrollments
 from ntbase.hours import ledger, status
-from ntbase.hours.events import LedgerChanged, PolicyChanged
+from ntbase.hours.events import HoursReviewed, LedgerChanged, PolicyChanged
 from ntbase.kernel.events import subscribe
+from ntbase.notifications import services as notifications
 
 
 @subscribe(CertificateIssued)
@@ -37,3 +38,10 @@ def rejudge_every_learner(event: PolicyChanged) -> None:
     """A policy edit is rare and its effect is city-wide: every kept year is judged again,
     in the same transaction as the edit."""
     status.rebuild()
+
+
+@subscribe(HoursReviewed)
+def tell_reviewed(event: HoursReviewed) -> None:
+    """The learner hears the office's decision, with the reason, in their language."""
+    notifications.notify(event.learner_id, "hours_reviewed", link="/me/hours", accepted=event.accepted,
+                         what=event.title, reason=event.reason)

@@ -13,18 +13,16 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ntbase.accounts.models import AppointmentPeriod, User
-from ntbase.accounts.services import notify
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.hours import engine, status
 from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
 from ntbase.hours.engine import Assessment, PeriodAssessment
-from ntbase.hours.events import LedgerChanged
+from ntbase.hours.events import HoursReviewed, LedgerChanged
 from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.cache import memo
@@ -296,14 +294,6 @@ def delete_appointment_period(period_id: int, learner_id: int) -> None:
 
 # ------------------------------------------------------------------ office review
 
-def _notify_review(learner_id: int, accepted: bool, what: str, reason: str) -> None:
-    learner = db.session.get(User, learner_id)
-    with force_locale((learner.locale if learner else None) or "zh_CN"):
-        title = (_("Your hours entry “%(what)s” was accepted.", what=what) if accepted
-                 else _("Your hours entry “%(what)s” was rejected.", what=what))
-        notify(learner_id, title, reason)
-
-
 def _review(obj, accept: bool, reason: str, actor_id: int, at: datetime | None) -> None:
     if obj.state != EntryState.PENDING:
         raise DomainError(_("This entry has already been reviewed."))
@@ -331,7 +321,8 @@ def review_entry(entry_id: int, accept: bool, reason: str, actor_id: int, *,
     _review(entry, accept, reason, actor_id, at)
     db.session.flush()
     publish(LedgerChanged(entry.learner_id))
-    _notify_review(entry.learner_id, accept, entry.title, entry.review_reason)
+    publish(HoursReviewed("entry", entry.id, entry.learner_id, accept, entry.title, entry.review_reason,
+                          entry.reviewed_at))
     return entry
 
 
@@ -343,7 +334,8 @@ def review_exemption(event_id: int, accept: bool, reason: str, actor_id: int, *,
     _review(event, accept, reason, actor_id, at)
     db.session.flush()
     publish(LedgerChanged(event.learner_id))
-    _notify_review(event.learner_id, accept, event.title, event.review_reason)
+    publish(HoursReviewed("exemption", event.id, event.learner_id, accept, event.title, event.review_reason,
+                          event.reviewed_at))
     return event
 
 

@@ -42,7 +42,7 @@ from ntbase.hours.forms import (
 )
 from ntbase.hours.models import EntryState, Evidence, Policy, Statement
 from ntbase.hours.schemas import AssessRequest
-from ntbase.kernel import audit
+from ntbase.kernel import audit, charts
 from ntbase.kernel.auth import learner_required, office_required
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -128,6 +128,19 @@ def _verify_url(st: Statement) -> str:
 
 # ------------------------------------------------------------------ learner
 
+def _hours_by_year_chart(years) -> dict:
+    """Counted hours per year (kept status), public subjects and the rest stacked, the
+    requirement as a line."""
+    ordered = list(reversed(years))  # oldest first, left to right
+    public = [y.counted_public for y in ordered]
+    other = [max(y.counted_total - y.counted_public, 0) for y in ordered]
+    return charts.columns(_("My hours by year"), [str(y.year) for y in ordered],
+                          [(_("Public-subject hours"), public, charts.OK),
+                           (_("Other counted hours"), other, charts.PRIMARY)],
+                          unit=_("h"), stacked=True,
+                          line=(_("Required"), [y.required_total for y in ordered], charts.ACCENT))
+
+
 @bp.get("/me/hours")
 @learner_required
 def dashboard():
@@ -136,6 +149,7 @@ def dashboard():
     form = StatementForm()
     form.year.choices = [(str(y.year), str(y.year)) for y in board.history]
     return render_template("hours/dashboard.html", overview=board, current=current,
+                           hours_chart=_hours_by_year_chart(board.history),
                            gaps=gap_lines(current.assessment),
                            suggestions=services.suggest_courses(current.assessment), statement_form=form,
                            pending=EntryState.PENDING, rejected=EntryState.REJECTED)

@@ -3,6 +3,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -13,5 +14,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+mail = Mail()
 
-__all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter"]
+__all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter", "mail"]

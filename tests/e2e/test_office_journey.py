@@ -117,7 +117,8 @@ def test_office_console_tour_and_the_learner_sees_the_view(live_server, page, ph
     assert "暂缓发放" in page.content()
     shot(page, "office-applicants")
     page.goto(url + "/office/stats?year=2021")
-    assert page.locator("svg.chart").count() >= 2
+    page.wait_for_selector(".chart-drawn canvas")
+    assert page.locator(".chart-drawn canvas").count() >= 2
     shot(page, "office-stats")
     page.goto(url + "/office/complaints")
     page.click("text=退费未到账")

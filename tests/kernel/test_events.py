@@ -4,12 +4,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from ntbase.office.complaints.events import ComplaintAnswered
 
 from ntbase import registry
+from ntbase.accounts.events import PasswordResetRequested
 from ntbase.bases.events import TeacherRenamed
 from ntbase.catalog.events import CourseCancelled, CourseChanged, SessionsRemoved
-from ntbase.certificates.events import CertificateIssued, CertificateReplaced, CertificateRevoked
-from ntbase.enrollment.events import EnrollmentCompleted
+from ntbase.certificates.events import (
+    CertificateCorrected,
+    CertificateIssued,
+    CertificateReplaced,
+    CertificateRevoked,
+)
+from ntbase.enrollment.events import (
+    EnrollmentCancelled,
+    EnrollmentCompleted,
+    EnrollmentConfirmed,
+    EnrollmentOffered,
+    EnrollmentRefunded,
+    EnrollmentWaitlisted,
+)
+from ntbase.hours.events import HoursReviewed
 from ntbase.kernel.events import Event, handlers_of, handlers_replaced, publish, subscribe
 from ntbase.payments.events import PaymentSucceeded
 
@@ -19,10 +34,21 @@ WIRING = {
     CourseChanged: ["ntbase.enrollment.handlers"],
     SessionsRemoved: ["ntbase.attendance.handlers"],
     TeacherRenamed: ["ntbase.catalog.handlers"],
-    EnrollmentCompleted: ["ntbase.certificates.handlers"],
-    CertificateIssued: ["ntbase.hours.handlers"],
-    CertificateRevoked: ["ntbase.hours.handlers"],
-    CertificateReplaced: ["ntbase.hours.handlers"],
+    # the learner is told first (enrollment), then the certificate is issued
+    EnrollmentCompleted: ["ntbase.enrollment.handlers", "ntbase.certificates.handlers"],
+    # certificates tell the learner and render the PDF; hours keep the ledger
+    CertificateIssued: ["ntbase.certificates.handlers", "ntbase.hours.handlers"],
+    CertificateRevoked: ["ntbase.certificates.handlers", "ntbase.hours.handlers"],
+    CertificateReplaced: ["ntbase.certificates.handlers", "ntbase.hours.handlers"],
+    CertificateCorrected: ["ntbase.certificates.handlers"],
+    EnrollmentConfirmed: ["ntbase.enrollment.handlers"],
+    EnrollmentOffered: ["ntbase.enrollment.handlers"],
+    EnrollmentWaitlisted: ["ntbase.enrollment.handlers"],
+    EnrollmentCancelled: ["ntbase.enrollment.handlers"],
+    EnrollmentRefunded: ["ntbase.enrollment.handlers"],
+    HoursReviewed: ["ntbase.hours.handlers"],
+    ComplaintAnswered: ["ntbase.office.complaints.handlers"],
+    PasswordResetRequested: ["ntbase.notifications.handlers"],
 }
 
 

@@ -1,4 +1,4 @@
-"""Statistics: aggregates in a fixed number of statements, SVG charts, CSV export."""
+"""Statistics: aggregates in a fixed number of statements, chart data, CSV export."""
 import csv
 import io
 from datetime import timedelta
@@ -36,19 +36,52 @@ def test_figures(app_ctx, base_a, base_b):
     assert {r.label: r.share for r in emp}["南通市第一人民医院"] == 100.0
 
 
-def test_page_has_svg_and_tables_with_fixed_statements(client, login, office, base_a, base_b, count_queries):
+def _chart_specs(html: str) -> list[dict]:
+    import html as html_lib
+    import json
+    import re
+
+    return [json.loads(html_lib.unescape(m)) for m in re.findall(r"data-chart='([^']*)'", html)]
+
+
+def test_page_has_chart_data_and_tables_with_fixed_statements(client, login, office, base_a, base_b,
+                                                               count_queries):
     login(office)
     year, _ = _data(base_a, base_b, n=2)
     html = client.get(f"/office/stats?year={year}").get_data(as_text=True)
-    assert "<svg" in html and 'id="employers"' in html and "cdn" not in html.lower()
+    assert 'id="employers"' in html and "cdn" not in html.lower() and "<svg" not in html
+    assert "/static/vendor/echarts/echarts.min.js" in html and "/static/js/charts.js" in html
+    specs = _chart_specs(html)
+    months = [s for s in specs if s["kind"] == "columns"]
+    assert {s["title"] for s in months} == {"甲基地", "乙基地"} and len(months[0]["labels"]) == 12
+    hours = next(s for s in specs if s["title"] == "已认可学时（按科目类别）")
+    assert hours["unit"] == "学时" and 48.0 in hours["series"][0]["values"]  # not "33 h" on a Chinese page
     n1 = statements_for(client, f"/office/stats?year={year}", count_queries)
     _data(base_a, base_b, n=6)
     assert statements_for(client, f"/office/stats?year={year}", count_queries) == n1
 
 
-def test_chart_escapes_labels(app_ctx):
-    svg = str(charts.bar_chart([("<script>", 5.0)], title="t"))
-    assert "<script>" not in svg and "&lt;script&gt;" in svg
+def test_chart_data_is_escaped_in_its_attribute(client, login, office, app_ctx):
+    from ntbase.accounts.services import update_profile
+    from tests.factories import make_learner
+
+    lr = make_learner(employer="<script>alert(1)</script>'\"")
+    update_profile(lr, mobile=lr.profile.mobile, employer="<script>alert(1)</script>'\"",
+                   profession_series="health", title_level=lr.profile.title_level.value)
+    db.session.commit()
+    login(office)
+    html = client.get(f"/office/stats?year={now().year}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    employers = next(s for s in _chart_specs(html) if s["title"] == "按工作单位")
+    assert "<script>alert(1)</script>'\"" in employers["labels"]  # intact once parsed
+
+
+def test_chart_specs_keep_full_labels(app_ctx):
+    """The browser shortens long labels to fit a phone; the data keeps the full name."""
+    bar = charts.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t", unit="%", max_value=100)
+    assert bar["labels"] == ["南通市第一人民医院急诊科"] and bar["max"] == 100 and bar["unit"] == "%"
+    month = charts.month_chart(dict.fromkeys(range(1, 13), 3), title="t")
+    assert month["labels"] == [str(m) for m in range(1, 13)] and month["series"][0]["values"] == [3.0] * 12
 
 
 def test_export_is_escaped(client, login, office, base_a, base_b):
@@ -60,17 +93,3 @@ def test_export_is_escaped(client, login, office, base_a, base_b):
     for table in ("enrollments", "hours", "professions"):
         assert client.get(f"/office/stats/export?table={table}&year={year}").status_code == 200
     assert client.get(f"/office/stats/export?table=nope&year={year}").status_code == 404
-
-
-def test_charts_stay_readable_on_a_phone(app_ctx):
-    """A 390 px phone shows the chart about 350 px wide: the drawing must be narrow enough
-    that its text is not scaled below ~11 px (it was 640 units wide with 12-13 unit text)."""
-    import re
-
-    for svg in (str(charts.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t")),
-                str(charts.month_chart(dict.fromkeys(range(1, 13), 3), title="t"))):
-        width = int(re.search(r'viewBox="0 0 (\d+) ', svg).group(1))
-        smallest = min(int(f) for f in re.findall(r'font-size="(\d+)"', svg))
-        assert smallest * 350 / width >= 11, (width, smallest)
-    bar = str(charts.bar_chart([("南通市第一人民医院急诊科", 50.0)], title="t"))
-    assert "<title>南通市第一人民医院急诊科</title>" in bar  # the shortened label keeps its full name

@@ -29,6 +29,7 @@ from ntbase.certificates import codes
 from ntbase.kernel import audit, tabular
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
+from ntbase.kernel.jobs import enqueue_after_commit
 from ntbase.kernel.security import decrypt_pii, encrypt_pii, mask_id_number, redact_ids
 from ntbase.office.bulk.checks import Item, Result, category_title, check_items
 from ntbase.office.bulk.models import BulkChunk, BulkJob
@@ -124,6 +125,7 @@ def create_job(owner, filename: str, data: bytes, at: datetime | None = None) ->
     db.session.flush()
     audit.record("bulk.upload", owner, object_type="bulk_job", object_id=job.id,
                  detail=f"{job.filename}: {job.row_count} rows")
+    enqueue_after_commit("office.bulk_step", job.id)  # the worker checks it; the page only watches
     return job
 
 

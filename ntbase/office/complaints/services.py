@@ -6,14 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload, undefer
 
 from ntbase.accounts.models import User
-from ntbase.accounts.services import notify
 from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import list_all_bases
 from ntbase.hours.evidence import store_evidence
@@ -22,6 +19,8 @@ from ntbase.kernel import audit
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import CertificationStatus
 from ntbase.kernel.errors import DomainError, PermissionDenied
+from ntbase.kernel.events import publish
+from ntbase.office.complaints.events import ComplaintAnswered
 from ntbase.office.complaints.models import (
     Complaint,
     ComplaintAttachment,
@@ -96,18 +95,9 @@ def transition_complaint(complaint: Complaint, to: ComplaintState, actor: User, 
     db.session.flush()
     audit.record("complaint.transition", actor, subject_user_id=complaint.learner_id,
                  object_type="complaint", object_id=complaint.id, detail=f"{frm.value} -> {to.value}")
-    if to == ComplaintState.ANSWERED:
-        _tell_answered(complaint)
+    if to == ComplaintState.ANSWERED:  # the learner is told (complaints.handlers)
+        publish(ComplaintAnswered(complaint.id, complaint.learner_id, complaint.subject, at))
     return complaint
-
-
-def _tell_answered(complaint: Complaint) -> None:
-    """An in-app notice, in the learner's own language, with a link to the answer."""
-    learner = db.session.get(User, complaint.learner_id)
-    locale = (learner.locale if learner else None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
-    with force_locale(locale):
-        notify(complaint.learner_id, _("Your complaint “%(subject)s” has been answered.", subject=complaint.subject),
-               "", f"/me/complaints/{complaint.id}")
 
 
 def office_complaints(state: str | None = None) -> list[Complaint]:

@@ -3,7 +3,8 @@ and the share of learners who meet the year's requirement by employer and profes
 
 Each figure is one aggregate query, except compliance: the yearly rules (caps, exemptions,
 round certificates) live in the pure hours engine, so learners' rows are loaded in bulk
-(a fixed number of statements) and judged in Python. The SVG charts are in ``charts``.
+(a fixed number of statements) and judged in Python. The charts' data are built in ``charts``
+(drawn in the browser by ECharts); the tables carry the same numbers.
 """
 from __future__ import annotations
 
