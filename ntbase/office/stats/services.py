@@ -1,10 +1,10 @@
 """Statistics for the office: enrollments per month per base, public vs specialized hours,
 and the share of learners who meet the year's requirement by employer and profession.
 
-Each figure is one aggregate query, except compliance: the yearly rules (caps, exemptions,
-round certificates) live in the pure hours engine, so learners' rows are loaded in bulk
-(a fixed number of statements) and judged in Python. The charts' data are built in ``charts``
-(drawn in the browser by ECharts); the tables carry the same numbers.
+Each figure is one aggregate query; compliance reads the kept yearly status (the engine's
+verdict, kept up to date with the ledger), so it costs the same at city scale. The charts'
+data are built in ``charts`` (drawn in the browser by ECharts); the tables carry the same
+numbers.
 """
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.hours import engine
-from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.hours.models import EntryState, LedgerEntry, YearlyStatus
 from ntbase.kernel import audit
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import Category, profession_title
-from ntbase.office.person import assess_many
 
 audit.register_actions({"stats.export": _l("Exported statistics")})
 
@@ -89,19 +88,30 @@ class ShareRow:
         return round(self.complying * 100 / self.learners, 1) if self.learners else 0.0
 
 
+def _shares_by(column, year: int) -> list[tuple[str, int, int]]:
+    """(group, learners, meeting the requirement) from the kept yearly status: one statement.
+    A learner with nothing kept for the year has counted nothing, so does not comply."""
+    met = sa.func.sum(sa.case((YearlyStatus.complies.is_(True), 1), else_=0))
+    return db.session.execute(
+        sa.select(column, sa.func.count(LearnerProfile.user_id), met)
+        .select_from(LearnerProfile)
+        .outerjoin(YearlyStatus, sa.and_(YearlyStatus.learner_id == LearnerProfile.user_id,
+                                         YearlyStatus.year == year))
+        .group_by(column)).all()
+
+
 def compliance_shares(year: int) -> tuple[list[ShareRow], list[ShareRow], ShareRow]:
-    """(by employer, by profession series, overall) for every registered learner."""
-    verdicts = assess_many(year)
-    profiles = db.session.execute(
-        sa.select(LearnerProfile.user_id, LearnerProfile.employer, LearnerProfile.profession_series)).all()
+    """(by employer, by profession series, overall) for every registered learner, read from
+    the kept yearly status (``ntbase.hours.status``): two statements at any scale."""
     by_emp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for employer, n, c in _shares_by(sa.func.trim(sa.func.coalesce(LearnerProfile.employer, "")), year):
+        by_emp[employer or ""][0] += n
+        by_emp[employer or ""][1] += int(c or 0)
     by_prof: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    total = [0, 0]
-    for uid, employer, series in profiles:
-        ok = int(bool(verdicts.get(uid) and verdicts[uid].complies))
-        for bucket in (by_emp[(employer or "").strip()], by_prof[series or "other"], total):
-            bucket[0] += 1
-            bucket[1] += ok
+    for series, n, c in _shares_by(LearnerProfile.profession_series, year):
+        by_prof[series or "other"][0] += n
+        by_prof[series or "other"][1] += int(c or 0)
+    total = [sum(n for n, _c in by_prof.values()), sum(c for _n, c in by_prof.values())]
     unknown = _("(employer not given)")
     emp = sorted((ShareRow(k, k or unknown, n, c) for k, (n, c) in by_emp.items()),
                  key=lambda r: (-r.learners, r.label))
