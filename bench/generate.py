@@ -385,6 +385,12 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         w.reset_sequences()
         log(f"ledger: {ledger_total} ({time.perf_counter() - t_start:.1f}s)")
 
+        # --- the kept yearly status, as the ledger's services keep it (ntbase.hours.status)
+        status_rows = kept_status_rows(engine, g.now.date())
+        for i in range(0, len(status_rows), 200_000):
+            w.write("yearly_status", status_rows[i:i + 200_000])
+        log(f"yearly status: {len(status_rows)} ({time.perf_counter() - t_start:.1f}s)")
+
         # a few tiny courses for the oversell hammer: future, open, 5 seats each
         sample.update(
             course_ids=[c[0] for c in course_meta if c[5] > g.now][:200] or [1],
@@ -398,6 +404,40 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         )
         _ = (create_user, Role, nb_staff, key)
     return sample
+
+
+def kept_status_rows(engine, today) -> list[dict]:
+    """Every learner's yearly status computed with the same pure function the app uses
+    (``ntbase.hours.status.compute``), from the accepted entries streamed back in id order."""
+    from types import SimpleNamespace
+
+    from ntbase.hours import status
+    from ntbase.hours.models import EntryState
+    from ntbase.hours.policy import load_rules
+
+    rules, rounds = load_rules()
+    rows, current, entries = [], None, []
+    at = datetime.now().replace(microsecond=0)
+
+    def flush():
+        for year, values in status.compute(current, entries, [], [], rules, rounds, today).items():
+            rows.append(dict(learner_id=current, year=year, updated_at=at, **values))
+
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=50_000).exec_driver_sql(
+            "SELECT learner_id, year, kind, category, days, hours, level, region, title FROM ledger_entry "
+            "WHERE state = 'accepted' ORDER BY learner_id")
+        for r in result:
+            if r.learner_id != current:
+                if current is not None:
+                    flush()
+                current, entries = r.learner_id, []
+            entries.append(SimpleNamespace(year=r.year, kind=r.kind, category=r.category, days=r.days, hours=r.hours,
+                                           level=r.level, region=r.region, title=r.title,
+                                           state=EntryState.ACCEPTED))
+        if current is not None:
+            flush()
+    return rows
 
 
 def main() -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
 from ntbase.accounts.services import unread_notice_count
+from ntbase.kernel.cache import personal, register_filler
 from ntbase.kernel.db import now
 from ntbase.kernel.enums import TitleLevel, profession_title
 from ntbase.kernel.formatting import format_hours
@@ -100,6 +101,10 @@ def init_templating(app) -> None:
     app.jinja_env.filters["profession"] = profession_title
     app.jinja_env.filters["title_level"] = _title_level
     app.jinja_env.globals["lang_url"] = lang_url
+    # the parts of a cached page that belong to one person (ntbase.kernel.cache.cached_page)
+    app.jinja_env.filters["personal"] = lambda html, name: personal(name, html)
+    register_filler("csrf", lambda **_kw: render_template("_personal/csrf.html"))
+    register_filler("account", lambda **_kw: render_template("_personal/account.html"))
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

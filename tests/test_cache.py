@@ -60,14 +60,22 @@ def test_rolled_back_write_does_not_invalidate(make_app, app_ctx, base_a):
         assert c.get("/_cached").headers["X-Cache"] == "hit"
 
 
-def test_logged_in_and_language_switch_are_not_cached(make_app, app_ctx, learner):
+def test_learners_share_the_cached_body_staff_and_language_switch_do_not(make_app, app_ctx, learner, staff_a):
+    """#14.4: a logged-in learner gets the visitors' cached body (its personal parts filled,
+    never stored); other roles and a language switch render afresh."""
     app, calls = _app_with_counter(make_app)
     with app.app_context():
         c = app.test_client()
         c.get("/_cached")
         with c.session_transaction() as s:
             s["_user_id"] = str(learner.id)
-        assert "X-Cache" not in c.get("/_cached").headers
+        r = c.get("/_cached")
+        assert r.headers["X-Cache"] == "hit-personal" and "no-store" in r.headers["Cache-Control"]
+        assert calls["n"] == 1
+        staff = app.test_client()
+        with staff.session_transaction() as s:
+            s["_user_id"] = str(staff_a.id)
+        assert "X-Cache" not in staff.get("/_cached").headers
         assert calls["n"] == 2
         other = app.test_client()
         assert "X-Cache" not in other.get("/_cached?lang=en").headers
@@ -174,3 +182,38 @@ def test_dashboard_suggestions_are_shared_until_a_catalog_write(make_app, app_ct
         cheaper = factories.make_course(base_a, category="public", price_fen=0, title="免费公需课")
         db.session.commit()
         assert [c.id for c in suggest_courses(Gap())][0] == cheaper.id
+
+
+def test_a_learner_gets_the_shared_course_page_with_their_own_parts(make_app, app_ctx, base_a, learner, count_queries):
+    """The course page rendered once for visitors; a learner gets it with their name, a
+    working CSRF token and their own enrollment filled in, from the same cached body."""
+    import re
+
+    from ntbase.enrollment import services as enrollments
+
+    course = factories.make_course(base_a, price_fen=0)
+    other = factories.make_learner(real_name="李另一")
+    db.session.commit()
+    app = make_app(CACHE_ENABLED=True, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        visitor = app.test_client()
+        page = visitor.get(f"/courses/{course.id}")
+        assert page.headers["X-Cache"] == "miss" and "张晓明" not in page.get_data(as_text=True)
+        c = app.test_client()
+        with c.session_transaction() as s:
+            s["_user_id"] = str(learner.id)
+        r = c.get(f"/courses/{course.id}")
+        html = r.get_data(as_text=True)
+        assert r.headers["X-Cache"] == "hit-personal"
+        assert "张晓明" in html and "登录后报名" not in html
+        token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+        assert c.post(f"/courses/{course.id}/enroll", data={"csrf_token": token}).status_code == 302
+        html = c.get(f"/courses/{course.id}").get_data(as_text=True)
+        assert 'id="my-enrollment"' in html
+        # another learner: their own parts, not the first one's
+        o = app.test_client()
+        with o.session_transaction() as s:
+            s["_user_id"] = str(other.id)
+        html = o.get(f"/courses/{course.id}").get_data(as_text=True)
+        assert "李另一" in html and "张晓明" not in html and 'id="my-enrollment"' not in html
+    assert enrollments.live_enrollment(course.id, learner.id) is not None

@@ -143,6 +143,11 @@ def get_course(course_id: int) -> Course | None:
     return db.session.get(Course, course_id)
 
 
+def course_with_base(course_id: int) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.id == course_id)
+                             .options(sa.orm.joinedload(Course.base)))
+
+
 def get_course_or_404(course_id: int) -> Course:
     course = db.session.get(Course, course_id)
     if course is None:

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ntbase.bases.models import TrainingBase
+from ntbase.catalog import services as catalog
 from ntbase.catalog.models import Course
 from ntbase.enrollment import export, ics, services
 from ntbase.enrollment.forms import (
@@ -25,6 +26,7 @@ from ntbase.enrollment.forms import (
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel import charts, tabular
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
+from ntbase.kernel.cache import register_filler
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import act, attach_error
@@ -33,6 +35,17 @@ from ntbase.payments.models import Refund, RefundState
 
 bp = Blueprint("enrollment", __name__)
 S = EnrollmentState
+
+
+def _course_enroll_part(course_id: int, **_kw) -> str:
+    """The course page's enroll box for the person looking: their enrollment if they have
+    one, else the form (filled into the shared cached course page, ``kernel.cache``)."""
+    course = catalog.course_with_base(course_id)
+    mine = services.live_enrollment(course_id, current_user.id) if current_user.is_authenticated else None
+    return render_template("catalog/_enroll_action.html", course=course, my_enrollment=mine)
+
+
+register_filler("course-enroll", _course_enroll_part)
 
 
 def _course_or_404(course_id: int) -> Course:

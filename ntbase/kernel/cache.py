@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import logging
 import pickle
+import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import contextmanager
 from functools import wraps
 from itertools import chain
 
 import redis
-from flask import Response, current_app, has_app_context, request, session
+from flask import Response, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -164,31 +168,86 @@ def memo(ns: str, name: str, load):
     return value
 
 
+# ---- the parts of a shared page that belong to one person
+# A cached page marks them ``<!--p:name-->…<!--/p:name-->`` (``personal(name)`` in the
+# templates); a logged-in learner gets the anonymous body with each part filled for them.
+_FILLERS: dict[str, Callable[..., str]] = {}
+_REGION = re.compile(r"<!--p:([a-z0-9-]+)-->.*?<!--/p:\1-->", re.S)
+
+
+def register_filler(name: str, fill: Callable[..., str]) -> None:
+    """``fill(**view_kwargs)`` returns the HTML of part ``name`` for the current user."""
+    _FILLERS[name] = fill
+
+
+def personal(name: str, html: str) -> Markup:
+    """Template helper: ``html`` (what a visitor sees) marked as part ``name``."""
+    return Markup(f"<!--p:{name}-->{html}<!--/p:{name}-->")
+
+
+def fill_personal(body: str, view_kwargs: dict) -> str:
+    def one(m: re.Match) -> str:
+        name = m.group(1)
+        fill = _FILLERS.get(name)
+        return personal(name, fill(**view_kwargs)) if fill is not None else m.group(0)
+
+    return _REGION.sub(one, body)
+
+
+@contextmanager
+def _as_visitor():
+    """Render what an anonymous visitor sees, inside a logged-in request."""
+    saved = g.get("_login_user")
+    g._login_user = current_app.login_manager.anonymous_user()
+    try:
+        yield
+    finally:
+        g._login_user = saved
+
+
 def cached_page(ns: str):
-    """Cache a GET view's whole response for anonymous visitors, keyed by the
-    namespace version, the language and the full path."""
+    """Cache a GET view's whole response, keyed by the namespace version, the language and
+    the full path. Visitors get it as it is; a logged-in learner gets the same body with
+    its personal parts filled (name, CSRF token, their enrollment) — the page itself is not
+    rendered again."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             pc = page_cache()
-            if (not pc.enabled or request.method != "GET" or current_user.is_authenticated
-                    or session.get("_flashes") or "lang" in request.args):
+            learner = current_user.is_authenticated and getattr(current_user, "is_learner", False)
+            if request.method != "GET" or (current_user.is_authenticated and not learner):
                 return view(*args, **kwargs)
+            if not pc.enabled or session.get("_flashes") or "lang" in request.args:
+                resp = current_app.make_response(view(*args, **kwargs))
+                if learner and resp.status_code == 200 and not resp.direct_passthrough:
+                    # the same page a shared cache would give: its personal parts by their fillers
+                    resp.set_data(fill_personal(resp.get_data(as_text=True), kwargs))
+                return resp
             key = f"ntbase:page:{ns}:{pc.version(ns)}:{get_locale()}:{request.full_path}"
             hit = pc.backend.get(key)
-            if hit is not None:
-                status, mimetype, body = hit
+            state = "hit"
+            if hit is None:
+                state = "miss"
+                if learner:
+                    with _as_visitor():
+                        resp = current_app.make_response(view(*args, **kwargs))
+                else:
+                    resp = current_app.make_response(view(*args, **kwargs))
+                # only plain successful pages that did not start a session
+                if not (resp.status_code == 200 and not resp.direct_passthrough and (
+                        learner or (not session.modified and "Set-Cookie" not in resp.headers))):
+                    return view(*args, **kwargs) if learner else resp
+                hit = (resp.status_code, resp.mimetype, resp.get_data())
+                pc.backend.set(key, hit, pc.ttl)
+            status, mimetype, body = hit
+            if learner:
+                resp = Response(fill_personal(body.decode("utf-8"), kwargs), status=status, mimetype=mimetype)
+                resp.headers["Cache-Control"] = "private, no-store"
+                resp.headers["X-Cache"] = f"{state}-personal"
+            else:
                 resp = Response(body, status=status, mimetype=mimetype)
-                resp.headers["X-Cache"] = "hit"
-                resp.vary.add("Cookie")
-                return resp
-            resp = current_app.make_response(view(*args, **kwargs))
-            # only plain successful pages that did not start a session
-            if resp.status_code == 200 and not session.modified and "Set-Cookie" not in resp.headers \
-                    and not resp.direct_passthrough:
-                pc.backend.set(key, (resp.status_code, resp.mimetype, resp.get_data()), pc.ttl)
-                resp.headers["X-Cache"] = "miss"
+                resp.headers["X-Cache"] = state
             resp.vary.add("Cookie")
             return resp
 
