@@ -111,6 +111,15 @@ class Context:
     def learner_sessions(self) -> list[tuple[str, str]]:
         return session_cookies(self.app, self.sample["dashboard_learner_ids"][:100])
 
+    @cached_property
+    def office_session(self) -> str:
+        from ntbase.accounts.models import User
+        from ntbase.kernel.db import db
+
+        with self.app.app_context():
+            uid = db.session.scalar(db.select(User.id).where(User.email == self.sample["office_email"]))
+        return session_cookies(self.app, [uid])[0][0]
+
 
 def build_lines(ctx: Context, only: list[str] | None = None) -> dict[str, list[str]]:
     return {name: ep.build(ctx) for name, ep in ENDPOINTS.items() if only is None or name in only}
@@ -174,6 +183,24 @@ def _hours_assess_api(ctx: Context) -> list[str]:
 @endpoint("learner_dashboard", target=Target(issue=14, min_bare=0.25, max_p95_ms=60))
 def _learner_dashboard(ctx: Context) -> list[str]:
     return [tsv("GET", "/me/hours", cookie) for cookie, _ in ctx.learner_sessions]
+
+
+@endpoint("catalog_logged_in", target=Target(issue=14, min_bare=0.4))
+def _catalog_logged_in(ctx: Context) -> list[str]:
+    """The catalog for logged-in learners: the visitors' cached body with their parts filled."""
+    pages = [f"/courses?category={c}&page={p}" for c in ("public", "specialized") for p in (1, 2)]
+    return [tsv("GET", path, cookie) for (cookie, _), path in zip(ctx.learner_sessions, pages * 25, strict=False)]
+
+
+@endpoint("course_page_logged_in", target=Target(issue=14, min_bare=0.4))
+def _course_page_logged_in(ctx: Context) -> list[str]:
+    return [tsv("GET", f"/courses/{cid}", cookie)
+            for (cookie, _), cid in zip(ctx.learner_sessions, ctx.course_ids[:100], strict=False)]
+
+
+@endpoint("office_stats", target=Target(issue=14, max_p95_ms=300))
+def _office_stats(ctx: Context) -> list[str]:
+    return [tsv("GET", f"/office/stats?year={y}", ctx.office_session) for y in (2024, 2025, 2026)]
 
 
 # ---------------------------------------------------------------- ratios and targets
