@@ -24,6 +24,7 @@ from ntbase.kernel.db import db
 from ntbase.kernel.enums import Category
 
 CHUNK = 1000  # codes per statement in bulk checks
+CERT, STATEMENT, PROFILE = Certificate.__table__, Statement.__table__, LearnerProfile.__table__
 
 
 @dataclass
@@ -88,25 +89,27 @@ def _iso(value: date | datetime | None) -> str | None:
 
 
 def _union(cert_where, statement_where):
-    """Certificates and statements in one UNION ALL, with the same columns."""
+    """Certificates and statements in one UNION ALL, with the same columns: a Core statement
+    over the tables (no ORM entities), compiled once per process."""
+    c, st, lp = CERT, STATEMENT, PROFILE
     n = sa.null
     cert = sa.select(
-        sa.literal("certificate", sa.String(12)).label("kind"), Certificate.code,
-        sa.cast(Certificate.state, sa.String(20)).label("state"), Certificate.holder_name_masked,
-        Certificate.course_title, Certificate.base_name, Certificate.category, Certificate.hours,
-        Certificate.start_date, Certificate.end_date, Certificate.issued_at, Certificate.revoked_at,
-        Certificate.year, sa.cast(n(), sa.Numeric(6, 1)).label("counted_total"),
+        sa.literal("certificate", sa.String(12)).label("kind"), c.c.code,
+        sa.cast(c.c.state, sa.String(20)).label("state"), c.c.holder_name_masked,
+        c.c.course_title, c.c.base_name, c.c.category, c.c.hours,
+        c.c.start_date, c.c.end_date, c.c.issued_at, c.c.revoked_at,
+        c.c.year, sa.cast(n(), sa.Numeric(6, 1)).label("counted_total"),
         sa.cast(n(), sa.Numeric(6, 1)).label("public_hours"), sa.cast(n(), sa.Boolean).label("complies"),
-        Certificate.holder_name, Certificate.holder_id_masked, Certificate.holder_id_hash,
-    ).where(cert_where)
+        c.c.holder_name, c.c.holder_id_masked, c.c.holder_id_hash,
+    ).where(cert_where(c))
     stmt = sa.select(
-        sa.literal("statement", sa.String(12)), Statement.code, sa.literal("valid", sa.String(20)),
-        Statement.holder_name_masked, sa.cast(n(), sa.String(200)), sa.cast(n(), sa.String(100)),
+        sa.literal("statement", sa.String(12)), st.c.code, sa.literal("valid", sa.String(20)),
+        st.c.holder_name_masked, sa.cast(n(), sa.String(200)), sa.cast(n(), sa.String(100)),
         sa.cast(n(), sa.String(20)), sa.cast(n(), sa.Numeric(6, 1)), sa.cast(n(), sa.Date),
-        sa.cast(n(), sa.Date), Statement.issued_at, sa.cast(n(), sa.DateTime), Statement.year,
-        Statement.counted_total, Statement.public_hours, Statement.complies,
-        sa.func.coalesce(LearnerProfile.real_name, ""), Statement.holder_id_masked, Statement.holder_id_hash,
-    ).outerjoin(LearnerProfile, LearnerProfile.user_id == Statement.learner_id).where(statement_where)
+        sa.cast(n(), sa.Date), st.c.issued_at, sa.cast(n(), sa.DateTime), st.c.year,
+        st.c.counted_total, st.c.public_hours, st.c.complies,
+        sa.func.coalesce(lp.c.real_name, ""), st.c.holder_id_masked, st.c.holder_id_hash,
+    ).select_from(st.outerjoin(lp, lp.c.user_id == st.c.learner_id)).where(statement_where(st))
     return sa.union_all(cert, stmt)
 
 
@@ -117,16 +120,21 @@ _MANY = None
 def _one_code_statement():
     global _ONE
     if _ONE is None:
-        _ONE = _union(Certificate.code == sa.bindparam("code"), Statement.code == sa.bindparam("code"))
+        _ONE = _union(lambda t: t.c.code == sa.bindparam("code"), lambda t: t.c.code == sa.bindparam("code"))
     return _ONE
 
 
 def _many_codes_statement():
     global _MANY
     if _MANY is None:
-        _MANY = _union(Certificate.code.in_(sa.bindparam("codes", expanding=True)),
-                       Statement.code.in_(sa.bindparam("codes", expanding=True)))
+        _MANY = _union(lambda t: t.c.code.in_(sa.bindparam("codes", expanding=True)),
+                       lambda t: t.c.code.in_(sa.bindparam("codes", expanding=True)))
     return _MANY
+
+
+def _rows(stmt, params: dict):
+    """Core execution on the request's connection: rows, not ORM objects."""
+    return db.session.connection().execute(stmt, params).all()
 
 
 def _result(row) -> VerifyResult:
@@ -162,7 +170,7 @@ def verify_code(raw: str) -> VerifyResult:
     code = codes.parse(raw)
     if code is None:
         return malformed_result()
-    rows = db.session.execute(_one_code_statement(), {"code": code}).all()
+    rows = _rows(_one_code_statement(), {"code": code})
     return _result(_pick(rows)[0]) if rows else unknown_result(code)
 
 
@@ -171,7 +179,7 @@ def lookup_codes(canonical: list[str]) -> dict[str, CodeRecord]:
     found: dict[str, CodeRecord] = {}
     wanted = sorted(set(canonical))
     for i in range(0, len(wanted), CHUNK):
-        rows = db.session.execute(_many_codes_statement(), {"codes": wanted[i:i + CHUNK]}).all()
+        rows = _rows(_many_codes_statement(), {"codes": wanted[i:i + CHUNK]})
         for row in reversed(_pick(rows)):
             found[row.code] = CodeRecord(_result(row), row.holder_name or "", row.holder_id_masked or "",
                                          row.holder_id_hash or "")
