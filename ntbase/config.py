@@ -48,7 +48,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "LANGUAGES": ["zh_CN", "en"],
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # X-RateLimit-* headers cost the storage a second round trip on every limited request;
+        # a refused one still says when to retry (ntbase.errors)
+        "RATELIMIT_HEADERS_ENABLED": _bool("RATELIMIT_HEADERS_ENABLED", False),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ntbase.kernel.extensions import db
+from ntbase.kernel.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,18 @@ def _messages():
     }
 
 
+def _retry_after(exc) -> int | None:
+    """Seconds until the limit that refused this request lets it through again. Rate-limit
+    headers are off on ordinary responses (each would cost the storage a second round
+    trip); a refused request is rare, so it pays for the look-up."""
+    if getattr(exc, "retry_after", None):
+        return int(exc.retry_after)
+    current = limiter.current_limit if getattr(exc, "limit", None) is not None else None
+    if current is None:
+        return None
+    return max(1, int(current.reset_at - time.time()))
+
+
 def init_errors(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -46,22 +59,17 @@ def init_errors(app) -> None:
         msg = _messages().get(code, exc.description)
         headers = {}
         if code == 429:
-            retry = getattr(exc, "retry_after", None)
-            limit = getattr(exc, "limit", None)
-            headers = exc.get_headers() if hasattr(exc, "get_headers") else {}
+            retry = _retry_after(exc)
+            headers = {"Retry-After": str(retry)} if retry else {}
             if retry:
                 msg = _("Too many requests. Please wait %(s)s seconds and try again.", s=retry)
-            elif limit is not None:
-                msg = _("Too many requests. Please wait a moment and try again.")
         if _wants_json():
             payload = {"error": exc.name.lower().replace(" ", "_"), "message": msg}
             resp = jsonify(payload)
             resp.status_code = code
-            for k, v in dict(headers).items():
-                if k.lower() in ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
-                    resp.headers[k] = v
-            return resp
-        resp = app.make_response((render_template("errors/error.html", code=code, message=msg), code))
+        else:
+            resp = app.make_response((render_template("errors/error.html", code=code, message=msg), code))
+        resp.headers.update(headers)
         return resp
 
     if app.testing and not app.config.get("TEST_ERROR_PAGES"):
