@@ -13,7 +13,24 @@ from ntbase.bases.models import (  # noqa: F401
 )
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
 from ntbase.certificates.models import Certificate, SigningKey  # noqa: F401
-from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
+from ntbase.employers.models import (  # noqa: F401, E402
+    Employer,
+    EmployerEvent,
+    EmployerGroup,
+    FeeRecovery,
+    LongTrainingConsent,
+    Membership,
+    MembershipEvent,
+    PlanEvent,
+    PlanItem,
+    PlanVersion,
+    ReportEvent,
+    ReportVersion,
+    SelfStudyRecord,
+    TrainingPlan,
+    YearlyReport,
+)
+from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentGroup  # noqa: F401
 from ntbase.hours.models import (  # noqa: F401
     Evidence,
     ExemptionEvent,
@@ -25,4 +42,4 @@ from ntbase.hours.models import (  # noqa: F401
 )
 from ntbase.kernel.audit import AuditLog  # noqa: F401
 from ntbase.office.models import ApiToken  # noqa: F401
-from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401
+from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentLine, Refund, WebhookEvent  # noqa: F401

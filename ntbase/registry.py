@@ -20,6 +20,8 @@ VIEWS = [
     "ntbase.certificates.views",
     "ntbase.verification.views",
     "ntbase.hours.views",
+    "ntbase.employers.views",
+    "ntbase.employers.office_views",
     "ntbase.office.views",
     "ntbase.api.views",
 ]
@@ -55,6 +57,7 @@ DEMO = [
     "ntbase.hours.demo",
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
+    "ntbase.employers.demo",
     "ntbase.certificates.demo",
     "ntbase.office.demo",
 ]

@@ -27,6 +27,8 @@ def _safe_next(default: str) -> str:
 def _home_for(user) -> str:
     if user.is_staff:
         return url_for("catalog.base_dashboard", base_id=user.base_id)
+    if user.is_employer_admin and "employers.dashboard" in current_app.view_functions:
+        return url_for("employers.dashboard")
     if user.is_office:
         return url_for("main.home")
     return url_for("main.home")

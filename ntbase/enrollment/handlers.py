@@ -12,7 +12,10 @@ from ntbase.payments.events import PaymentSucceeded
 @subscribe(PaymentSucceeded)
 def confirm_what_was_paid(event: PaymentSucceeded) -> str | None:
     """A paid seat is confirmed, or, when no seat can be given any more, the money goes back.
+    A group payment (an employer paying for its staff) confirms each seat it pays for.
     Answers what happened, for the provider's webhook log."""
+    if event.group_id is not None:
+        return services.on_group_payment_succeeded(payments.get_intent(event.payment_id), event.at)
     if event.enrollment_id is None:
         return None
     return services.on_payment_succeeded(payments.get_intent(event.payment_id), event.at)
