@@ -147,7 +147,8 @@ def write_pending_views(session) -> int:
     rows = session.info.pop(PENDING_VIEWS, None)
     if not rows:
         return 0
-    session.add_all(AuditLog(**r) for r in rows)
+    # one multi-row INSERT (an export records a look at each of thousands of people)
+    session.execute(sa.insert(AuditLog), rows)
     session.commit()
     return len(rows)
 
