@@ -136,9 +136,8 @@ def add_plan_item(employer: Employer, year: int, actor: User, data: PlanItemInpu
     hours = parse_decimal(data.planned_hours, "planned_hours")
     budget = payments.parse_yuan(data.budget, field="budget") if (data.budget or "").strip() not in ("", "0") else 0
     plan = _editable_plan(employer, year, actor, at)
-    item = PlanItem(plan_id=plan.id, topic=topic, category=data.category, target_staff=target,
-                    planned_hours=hours, budget_fen=budget)
-    db.session.add(item)
+    item = PlanItem(topic=topic, category=data.category, target_staff=target, planned_hours=hours, budget_fen=budget)
+    plan.items.append(item)  # through the collection, so the plan object sees it at once
     db.session.flush()
     return item
 
@@ -151,7 +150,7 @@ def remove_plan_item(employer: Employer, year: int, item_id: int, actor: User, *
     if plan is None or item is None or item.plan_id != plan.id:
         raise DomainError(_("This item does not exist."), code="not_found")
     _editable_plan(employer, year, actor, at)
-    db.session.delete(item)
+    plan.items.remove(item)  # delete-orphan: the row goes, and the loaded plan no longer lists it
     db.session.flush()
 
 

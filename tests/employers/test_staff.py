@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from ntbase.accounts.models import LearnerProfile, User
 from ntbase.employers import services
 from ntbase.employers.models import Membership
-from ntbase.hours.models import EntryState, LedgerEntry
+from ntbase.hours.models import LedgerEntry
 from ntbase.hours.services import add_adjustment
 from ntbase.kernel.audit import AuditLog
 from ntbase.kernel.db import db, now
