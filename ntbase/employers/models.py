@@ -109,7 +109,7 @@ class MembershipState(LabeledEnum):
     @classmethod
     def _titles(cls):
         return {"invited": _l("Invited"), "active": _l("Current"), "declined": _l("Declined"),
-                "withdrawn": _l("Invitation withdrawn"), "ended": _l("Ended")}
+                "withdrawn": _l("Invitation withdrawn"), "ended": _l("Membership ended")}
 
 
 _LIVE_MEMBERSHIP = "state IN ('invited','active')"
