@@ -18,14 +18,12 @@ from ntbase.accounts.services import Registration, register_learner
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.employers import groups, plans, services
 from ntbase.employers.models import Employer, Membership, MembershipState
-from ntbase.enrollment import services as enrollments
 from ntbase.enrollment.models import LIVE_STATES, Enrollment
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Role, TitleLevel
 from ntbase.kernel.errors import DomainError
 from ntbase.payments import services as payments
-from ntbase.payments.models import PaymentState
-from ntbase.payments.states import transition as pay_transition
+from ntbase.payments.provider import get_provider
 
 DEMO_PASSWORD = "Demo-pass-2026"
 # a tiny valid PDF as the self-study evidence
@@ -123,9 +121,10 @@ def _hospital_activity(employer: Employer, admin: User, at) -> None:
             row = groups.enroll_group(employer, admin, course.id, ids, at=at)
             intent = groups.pay_group(employer, row, admin, invoice_title=employer.name, taxpayer_no=employer.uscc,
                                       return_path=f"/employer/groups/{row.id}", at=at)
-            pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat",
-                           succeeded_at=at)
-            enrollments.on_group_payment_succeeded(payments.get_intent(intent.id), at)
+            # paid as the sandbox provider would report it: a signed event through the webhook path
+            body, headers = get_provider("sandbox").build_event("payment.succeeded", intent.provider_ref,
+                                                                intent.amount_fen, method="wechat")
+            payments.handle_webhook("sandbox", body, headers, at=at)
         except DomainError:
             pass
     # one self-study record (Art. 17(6)), pending for the office

@@ -63,9 +63,11 @@ _ACTIONS = {
 }
 
 
-@bp.post("/office/employers/<int:employer_id>/<any(confirm, suspend, reinstate):action>")
+@bp.post("/office/employers/<int:employer_id>/<action>")
 @office_required
 def decide(employer_id: int, action: str):
+    if action not in _ACTIONS:  # confirm / suspend / reinstate
+        abort(404)
     employer = _employer_or_404(employer_id)
     form = DecisionForm()
     if form.validate_on_submit():
