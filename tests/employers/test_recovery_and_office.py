@@ -123,6 +123,7 @@ def test_office_pages_confirm_and_list(client, login, office):
     employer, _admin = make_employer("南通丁单位", confirm=False)
     db.session.commit()
     login(office)
+    assert 'href="/office/employers"' in client.get("/office").get_data(as_text=True)  # the console's card
     assert "南通丁单位" in client.get("/office/employers?state=pending").get_data(as_text=True)
     r = client.post(f"/office/employers/{employer.id}/confirm", data={"reason": ""})
     assert r.status_code == 422 and 'id="reason-err"' in r.get_data(as_text=True)
