@@ -531,18 +531,18 @@ def is_current_staff(employer_id: int, learner_id: int) -> bool:
 
 # ---------------------------------------------------------------- the staff list
 
-@dataclass
+@dataclass(frozen=True)
 class StaffRow:
-    membership: Membership
+    """One current member as the staff list shows it (plain values, not ORM objects: the
+    list of 5,000 is read as columns)."""
+
+    membership_id: int
+    learner_id: int
+    department: str
+    real_name: str
+    id_number_masked: str
+    profession_series: str
     verdict: bulk.Verdict
-
-    @property
-    def learner(self) -> User:
-        return self.membership.learner
-
-    @property
-    def profile(self) -> LearnerProfile:
-        return self.membership.learner.profile
 
 
 @dataclass
@@ -558,23 +558,26 @@ class StaffList:
 def staff_list(employer: Employer, year: int, *, not_met: bool = False, department: str = "",
                series: str = "") -> StaffList:
     """The employer's current staff with their ``year`` verdicts, filtered. A fixed number of
-    statements whatever the staff count: the members with their profiles (one), the
-    verdicts (``hours.bulk``)."""
-    members = db.session.scalars(
-        sa.select(Membership).where(Membership.employer_id == employer.id, Membership.state == MS.ACTIVE)
-        .options(joinedload(Membership.learner).joinedload(User.profile))).unique().all()
+    statements whatever the staff count: the members' columns (one), the verdicts
+    (``hours.bulk``)."""
+    members = db.session.execute(
+        sa.select(Membership.id, Membership.learner_id, Membership.department, LearnerProfile.real_name,
+                  LearnerProfile.id_number_masked, LearnerProfile.profession_series)
+        .join(LearnerProfile, LearnerProfile.user_id == Membership.learner_id)
+        .where(Membership.employer_id == employer.id, Membership.state == MS.ACTIVE)
+        .order_by(Membership.department, LearnerProfile.real_name, Membership.id)).all()
     verdicts = bulk.yearly_verdicts(current_staff_ids(employer.id), year)
-    rows = [StaffRow(m, verdicts[m.learner_id]) for m in members if m.learner_id in verdicts]
-    rows.sort(key=lambda r: (r.membership.department, r.profile.real_name if r.profile else "", r.membership.id))
-    departments = sorted({r.membership.department for r in rows if r.membership.department})
-    series_codes = sorted({r.profile.profession_series for r in rows if r.profile})
+    rows = [StaffRow(mid, uid, dept or "", name, masked, series_code, verdicts[uid])
+            for mid, uid, dept, name, masked, series_code in members if uid in verdicts]
+    departments = sorted({r.department for r in rows if r.department})
+    series_codes = sorted({r.profession_series for r in rows})
     total, failing = len(rows), sum(1 for r in rows if not r.verdict.complies)
     if not_met:
         rows = [r for r in rows if not r.verdict.complies]
     if department:
-        rows = [r for r in rows if r.membership.department == department]
+        rows = [r for r in rows if r.department == department]
     if series:
-        rows = [r for r in rows if r.profile and r.profile.profession_series == series]
+        rows = [r for r in rows if r.profession_series == series]
     return StaffList(year, rows, total, failing, departments, series_codes)
 
 
@@ -586,8 +589,7 @@ def staff_table(staff: StaffList) -> tuple[list[str], list[list]]:
     table = []
     for r in staff.rows:
         v = r.verdict
-        table.append([r.profile.real_name, r.profile.id_number_masked, r.membership.department,
-                      profession_title(r.profile.profession_series), staff.year, v.counted_total, v.counted_public,
+        table.append([r.real_name, r.id_number_masked, r.department, profession_title(r.profession_series), staff.year, v.counted_total, v.counted_public,
                       _("Complies") if v.complies else _("Does not comply"), v.shortfall_total, v.shortfall_public])
     return header, table
 
@@ -595,7 +597,7 @@ def staff_table(staff: StaffList) -> tuple[list[str], list[list]]:
 def record_export(employer: Employer, actor: User, staff: StaffList, file_format: str) -> None:
     """Each exported person sees that their hours left NTBase in the employer's file."""
     for r in staff.rows:
-        audit.record_view("employer.export_staff", actor, subject_user_id=r.learner.id, object_type="employer",
+        audit.record_view("employer.export_staff", actor, subject_user_id=r.learner_id, object_type="employer",
                           object_id=employer.id, detail=f"{staff.year} {file_format}",
                           label=actor_label(actor, employer))
 

@@ -353,7 +353,7 @@ def group_new():
     course = db.session.get(Course, course_id) if course_id else None
     staff = services.staff_list(employer, now().year, **_staff_args()) if course is not None else None
     if staff is not None:
-        form.learner_ids.choices = [(r.learner.id, r.profile.real_name) for r in staff.rows]
+        form.learner_ids.choices = [(r.learner_id, r.real_name) for r in staff.rows]
     status = 200
     if request.method == "POST" and form.validate_on_submit():
         ok, row = submit(form, lambda: groups.enroll_group(employer, current_user, course_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -100,9 +100,19 @@ def yearly_verdicts(learner_ids: Iterable[int] | sa.Select, year: int) -> dict[i
         by_learner_periods[p.learner_id].append(p)
     if ids is None:  # a select: every learner it names, even those with nothing recorded
         ids = list(db.session.scalars(learner_ids))
-    return {
-        uid: verdict_of(uid, engine.assess_year(year, activities.get(uid, []), exemptions.get(uid, []), policy,
-                                                round_years=rounds,
-                                                appointment_period=period_for(by_learner_periods.get(uid, []), year)))
-        for uid in ids
-    }
+    # Many people have the same year (the same 24 public + 66 specialized hours, or nothing
+    # yet): the verdict depends only on what the activities are worth, not on their titles
+    # or order, so each distinct year is judged once.
+    judged: dict[tuple, Verdict] = {}
+    out: dict[int, Verdict] = {}
+    for uid in ids:
+        acts = activities.get(uid, [])
+        exs = exemptions.get(uid, [])
+        period = period_for(by_learner_periods.get(uid, []), year)
+        key = (tuple(sorted((replace(a, title="") for a in acts), key=repr)), tuple(sorted(exs, key=repr)), period)
+        verdict = judged.get(key)
+        if verdict is None:
+            verdict = judged[key] = verdict_of(uid, engine.assess_year(year, acts, exs, policy, round_years=rounds,
+                                                                       appointment_period=period))
+        out[uid] = verdict if verdict.learner_id == uid else replace(verdict, learner_id=uid)
+    return out

@@ -143,3 +143,17 @@ def test_bulk_verdicts_use_a_fixed_number_of_statements(app_ctx, office, count_q
     with count_queries() as q:
         verdicts = bulk.yearly_verdicts(ids, YEAR)
     assert q.count == small <= 5 and len(verdicts) == 33
+
+
+def test_learners_with_the_same_year_each_get_their_own_verdict(app_ctx, office):
+    same = [make_learner() for _ in range(3)]
+    for u in same:  # identical years, different titles: judged once, reported for each
+        add_adjustment(u.id, 2023, "24", "public", f"公需 {u.id}", office.id)
+        add_adjustment(u.id, 2023, "66", "specialized", f"专业 {u.id}", office.id)
+    other = make_learner()
+    add_adjustment(other.id, 2023, "10", "public", "公需", office.id)
+    db.session.commit()
+    verdicts = bulk.yearly_verdicts([u.id for u in same] + [other.id], 2023)
+    assert [verdicts[u.id].learner_id for u in same] == [u.id for u in same]
+    assert all(verdicts[u.id].complies for u in same) and not verdicts[other.id].complies
+    assert verdicts[other.id].learner_id == other.id and verdicts[other.id].shortfall_public == 14

@@ -44,17 +44,17 @@ def hospital(app_ctx, office):
 def test_verdicts_and_filters(app_ctx, hospital):
     h = hospital
     staff = services.staff_list(h["employer"], YEAR)
-    by_name = {r.profile.real_name: r.verdict for r in staff.rows}
+    by_name = {r.real_name: r.verdict for r in staff.rows}
     assert staff.total == 3 and staff.not_met == 2
     assert by_name["达标者"].complies and by_name["达标者"].counted_total == 90
     v = by_name["缺公需"]
     assert not v.complies and v.counted_public == 10 and v.shortfall_public == 14 and v.counted_total == 90
     assert by_name["未学习"].shortfall_total == 90
     # sorted by department, then name
-    assert [r.profile.real_name for r in services.staff_list(h["employer"], YEAR, not_met=True).rows] == [
+    assert [r.real_name for r in services.staff_list(h["employer"], YEAR, not_met=True).rows] == [
         "未学习", "缺公需"]
-    assert [r.profile.real_name for r in services.staff_list(h["employer"], YEAR, department="护理部").rows] == ["缺公需"]
-    assert [r.profile.real_name for r in services.staff_list(h["employer"], YEAR, series="engineering").rows] == ["未学习"]
+    assert [r.real_name for r in services.staff_list(h["employer"], YEAR, department="护理部").rows] == ["缺公需"]
+    assert [r.real_name for r in services.staff_list(h["employer"], YEAR, series="engineering").rows] == ["未学习"]
 
 
 def test_the_page_shows_who_is_short_of_public_hours(client, login, hospital):
