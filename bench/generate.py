@@ -20,12 +20,14 @@ import sqlalchemy as sa
 
 SIZES = {
     # bases, courses, learners, enrollments, certificates, ledger entries
-    "XS": dict(bases=3, courses=60, learners=500, enrollments=2_000, certificates=800, ledger=3_000),
-    "S": dict(bases=3, courses=300, learners=5_000, enrollments=20_000, certificates=12_000, ledger=50_000),
+    "XS": dict(bases=3, courses=60, learners=500, enrollments=2_000, certificates=800, ledger=3_000,
+               employers=3, big_employer=200),
+    "S": dict(bases=3, courses=300, learners=5_000, enrollments=20_000, certificates=12_000, ledger=50_000,
+              employers=10, big_employer=2_000),
     "M": dict(bases=30, courses=20_000, learners=100_000, enrollments=500_000, certificates=300_000,
-              ledger=1_000_000),
+              ledger=1_000_000, employers=30, big_employer=5_000),
     "L": dict(bases=150, courses=100_000, learners=500_000, enrollments=2_500_000, certificates=1_500_000,
-              ledger=5_000_000),
+              ledger=5_000_000, employers=100, big_employer=5_000),
 }
 
 TOPICS_PUBLIC = ["专业技术人员职业道德与诚信建设", "习近平新时代中国特色社会主义思想概论", "法治素养与依法办事",
@@ -244,6 +246,24 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         uid += 1
         users.append(dict(id=uid, email="office@bench.ntbase", password_hash=pw, role="office", base_id=None,
                           display_name="职称办"))
+        # --- employers (用人单位) and their administrators; the first is the big one whose
+        # staff list is benchmarked (issue #13: 5,000 staff at size M)
+        from stdnum.cn import uscc as uscc_code
+
+        employers, employer_admins = [], []
+        for k in range(1, sizes["employers"] + 1):
+            body = f"91320600MA{k:07d}"
+            employers.append(dict(id=k, name=EMPLOYERS[k - 1] if k <= len(EMPLOYERS) else f"南通市基准测试单位{k:03d}",
+                                  uscc=body + uscc_code.calc_check_digit(body + "0"),
+                                  kind="public_institution" if k % 3 else "enterprise", district="chongchuan",
+                                  address="南通市崇川区", contact_name="人事科", contact_phone="0513-85000000",
+                                  state="active", state_reason="基准测试数据", join_code=f"BENCH{k:03d}",
+                                  confirmed_at=g.now, created_at=g.now, updated_at=g.now))
+            uid += 1
+            users.append(dict(id=uid, email=f"hr{k}@bench.ntbase", password_hash=pw, role="employer_admin",
+                              base_id=None, employer_id=k, display_name=f"单位{k}人事"))
+            employer_admins.append(uid)
+        w.write("employer", employers)
         learner_ids, learner_info = [], {}
         from stdnum.cn import ric
 
@@ -273,6 +293,22 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
         w.write("learner_profile", profiles)
         learner_ids = [p["user_id"] for p in profiles]
         log(f"learners: {len(learner_ids)} ({time.perf_counter() - t_start:.1f}s)")
+
+        # --- current staff memberships: the big employer, then a few hundred each (one current
+        # employer per learner, as the partial unique index requires)
+        pool = list(learner_ids)
+        rng.shuffle(pool)
+        memberships, start = [], 0
+        for k in range(1, sizes["employers"] + 1):
+            n = min(sizes["big_employer"] if k == 1 else rng.randint(20, 400), len(pool) - start)
+            for lid in pool[start:start + n]:
+                memberships.append(dict(employer_id=k, learner_id=lid, state="active",
+                                        department=rng.choice(("内科", "外科", "护理部", "医技科", "行政", "研发部")),
+                                        source="invitation", started_on=(g.now - timedelta(days=400)).date(),
+                                        responded_at=g.now, created_at=g.now, updated_at=g.now))
+            start += n
+        w.write("employer_membership", memberships)
+        log(f"employers: {len(employers)}, memberships: {len(memberships)}")
 
         # --- enrollments: per course a distinct sample of learners, within capacity
         enrollments, pays = [], []
@@ -398,8 +434,12 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
             learner_ids=learner_ids[:2000],
             dashboard_learner_ids=learner_ids[:200],
             office_email="office@bench.ntbase",
+            # GET /employer/staff as this administrator: the big employer's staff list (issue #13)
+            employer_admin_id=employer_admins[0] if employer_admins else None,
+            employer_staff=sizes["big_employer"],
             counts=dict(bases=len(bases), courses=len(courses), learners=len(learner_ids),
-                        enrollments=len(enrollments), certificates=len(certs), ledger=ledger_total),
+                        enrollments=len(enrollments), certificates=len(certs), ledger=ledger_total,
+                        employers=len(employers), memberships=len(memberships)),
             seconds=round(time.perf_counter() - t_start, 1),
         )
         _ = (create_user, Role, nb_staff, key)

@@ -27,12 +27,14 @@ def demo_command():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--base-id", type=int, default=None, help="Required for base_staff.")
+@click.option("--employer-id", type=int, default=None, help="Required for employer_admin.")
 @click.option("--name", default="")
-def create_user_command(email, password, role, base_id, name):
-    """Create a staff, office or admin account."""
+def create_user_command(email, password, role, base_id, employer_id, name):
+    """Create a staff, office, admin or employer-admin account."""
     try:
         with unit_of_work():
-            user = create_user(email, password, Role(role), base_id=base_id, display_name=name)
+            user = create_user(email, password, Role(role), base_id=base_id, display_name=name,
+                               employer_id=employer_id)
     except DomainError as err:
         raise click.ClickException(err.message) from err
     click.echo(f"created user {user.id} ({user.role.value})")

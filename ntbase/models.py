@@ -15,7 +15,24 @@ from ntbase.bases.seal import Seal  # noqa: F401
 from ntbase.catalog.models import Course, CourseChange, CourseFeeLine, CourseSession  # noqa: F401
 from ntbase.certificates.models import Certificate, CertificateDocument, SigningKey  # noqa: F401
 from ntbase.certificates.status_list import StatusListEntry  # noqa: F401
-from ntbase.enrollment.models import Enrollment, EnrollmentEvent  # noqa: F401
+from ntbase.employers.models import (  # noqa: F401, E402
+    Employer,
+    EmployerEvent,
+    EmployerGroup,
+    FeeRecovery,
+    LongTrainingConsent,
+    Membership,
+    MembershipEvent,
+    PlanEvent,
+    PlanItem,
+    PlanVersion,
+    ReportEvent,
+    ReportVersion,
+    SelfStudyRecord,
+    TrainingPlan,
+    YearlyReport,
+)
+from ntbase.enrollment.models import Enrollment, EnrollmentEvent, EnrollmentGroup  # noqa: F401
 from ntbase.hours.models import (  # noqa: F401
     Evidence,
     ExemptionEvent,
@@ -33,4 +50,4 @@ from ntbase.office.bulk.models import BulkChunk, BulkJob  # noqa: F401
 from ntbase.office.complaints.models import Complaint, ComplaintAttachment, ComplaintEvent  # noqa: F401
 from ntbase.office.ratings.models import CourseRating  # noqa: F401
 from ntbase.office.tokens.models import ApiToken  # noqa: F401
-from ntbase.payments.models import PaymentEvent, PaymentIntent, Refund, WebhookEvent  # noqa: F401
+from ntbase.payments.models import PaymentEvent, PaymentIntent, PaymentLine, Refund, WebhookEvent  # noqa: F401

@@ -35,6 +35,8 @@ VIEWS = [
     "ntbase.office.stats.views",
     "ntbase.office.auditlog.views",
     "ntbase.notifications.views",
+    "ntbase.employers.views",
+    "ntbase.employers.office_views",
     "ntbase.api.views",
 ]
 
@@ -80,6 +82,7 @@ DEMO = [
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
     "ntbase.attendance.demo",
+    "ntbase.employers.demo",
     "ntbase.office.complaints.demo",
     "ntbase.office.applicants.demo",
 ]

@@ -56,6 +56,8 @@ _NAV = [
     ("enrollment.my_courses", _l("My courses"), "learner"),
     ("hours.dashboard", _l("My hours"), "learner"),
     ("certificates.mine", _l("My certificates"), "learner"),
+    ("employers.my_employers", _l("My employer"), "learner"),
+    ("employers.dashboard", _l("My employer"), "employer"),
     ("office.index", _l("Office console"), "office"),
 ]
 _FOOTER = [
@@ -68,7 +70,8 @@ _FOOTER = [
 def _nav_items():
     role = "anon"
     if current_user.is_authenticated:
-        role = "learner" if current_user.is_learner else ("office" if current_user.is_office else "staff")
+        role = "learner" if current_user.is_learner else ("office" if current_user.is_office else (
+            "employer" if current_user.is_employer_admin else "staff"))
     items = []
     for ep, label, who in _NAV:
         if ep not in current_app.view_functions:

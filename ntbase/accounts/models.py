@@ -20,6 +20,12 @@ class User(UserMixin, TimestampMixin, db.Model):
             "(role <> 'base_staff' AND base_id IS NULL)",
             name="staff_has_base",
         ),
+        # Employer administrators (单位管理员) are bound to exactly one employer; others to none.
+        sa.CheckConstraint(
+            "(role = 'employer_admin' AND employer_id IS NOT NULL) OR "
+            "(role <> 'employer_admin' AND employer_id IS NULL)",
+            name="employer_admin_has_employer",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +33,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.LEARNER, index=True)
     base_id: Mapped[int | None] = mapped_column(sa.ForeignKey("base.id"), index=True)
+    # the employer (ntbase.employers) an employer administrator acts for; named by id only,
+    # so accounts never imports the domain above it
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("employer.id"), index=True)
     display_name: Mapped[str] = mapped_column(sa.String(100), default="")
     is_active_flag: Mapped[bool] = mapped_column("is_active", default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
@@ -53,6 +62,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_office(self) -> bool:
         return self.role in (Role.OFFICE, Role.ADMIN)
+
+    @property
+    def is_employer_admin(self) -> bool:
+        return self.role == Role.EMPLOYER_ADMIN
 
     @property
     def is_admin(self) -> bool:

@@ -124,7 +124,11 @@ def register_learner(reg: Registration) -> User:
 
 
 def create_user(email: str, password: str, role: Role, base_id: int | None = None,
-                display_name: str = "", check_strength: bool = True) -> User:
+                display_name: str = "", check_strength: bool = True,
+                employer_id: int | None = None) -> User:
+    """A staff, office, admin or employer-admin account. ``base_id`` binds base staff to
+    their base and ``employer_id`` an employer administrator to its employer (the database
+    checks both)."""
     email = email.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
         raise DomainError(_("This e-mail address is already registered. Log in or reset your password."), field="email")
@@ -132,8 +136,11 @@ def create_user(email: str, password: str, role: Role, base_id: int | None = Non
         check_new_password(password)
     if role == Role.BASE_STAFF and base_id is None:
         raise DomainError(_("Base staff must belong to a base."), field="base_id")
+    if role == Role.EMPLOYER_ADMIN and employer_id is None:
+        raise DomainError(_("An employer administrator must belong to an employer."), field="employer_id")
     user = User(email=email, password_hash=hash_password(password), role=role,
-                base_id=base_id if role == Role.BASE_STAFF else None, display_name=display_name)
+                base_id=base_id if role == Role.BASE_STAFF else None,
+                employer_id=employer_id if role == Role.EMPLOYER_ADMIN else None, display_name=display_name)
     db.session.add(user)
     db.session.flush()
     return user

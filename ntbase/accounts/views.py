@@ -36,6 +36,8 @@ def _safe_next(default: str) -> str:
 def _home_for(user) -> str:
     if user.is_staff:
         return url_for("catalog.base_dashboard", base_id=user.base_id)
+    if user.is_employer_admin:
+        return url_for("employers.dashboard")
     if user.is_office:  # office and admin land on their console (#15.11)
         return url_for("office.index")
     return url_for("main.home")

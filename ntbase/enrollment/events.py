@@ -67,6 +67,7 @@ class EnrollmentCancelled(Event):
     at: datetime
     by: str = "learner"
     reason: str = ""
+    payer: str = ""  # the employer that paid for the seat, when one did (the refund goes to it)
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,4 @@ class EnrollmentRefunded(Event):
     at: datetime
     by: str = "base"
     reason: str = ""
+    payer: str = ""  # the employer that paid for the seat, when one did

@@ -23,7 +23,9 @@ def roster_table(rows: list[Enrollment]) -> tuple[list[str], list[list]]:
     table = []
     for e in rows:
         profile = e.learner.profile
-        pay = e.last_payment
+        # a seat an employer paid for: its share of the group payment
+        pays = list(e.payments) + [line.payment for line in e.payment_lines]
+        pay = pays[-1] if pays else None
         table.append([
             profile.real_name if profile else e.learner.name,
             profile.id_number_masked if profile else "",
@@ -31,12 +33,12 @@ def roster_table(rows: list[Enrollment]) -> tuple[list[str], list[list]]:
             profile.employer if profile else "",
             e.state.title,
             e.created_at.strftime("%Y-%m-%d %H:%M"),
-            _("Base (manual)") if e.source == "manual" else _("Learner"),
+            {"manual": _("Base (manual)"), "group": _("Employer (group)")}.get(e.source, _("Learner")),
             pay.state.title if pay else (_("Free") if e.price_fen == 0 else ""),
             _yuan(e.amount_paid_fen),
             _yuan(e.refunded_fen),
             (pay.method or "") if pay else "",
-            next((p.invoice_title for p in reversed(e.payments) if p.invoice_title), ""),
-            next((p.invoice_taxpayer_no for p in reversed(e.payments) if p.invoice_taxpayer_no), ""),
+            next((p.invoice_title for p in reversed(pays) if p.invoice_title), ""),
+            next((p.invoice_taxpayer_no for p in reversed(pays) if p.invoice_taxpayer_no), ""),
         ])
     return header, table

@@ -22,7 +22,10 @@ from ntbase.payments.events import PaymentSucceeded
 @subscribe(PaymentSucceeded)
 def confirm_what_was_paid(event: PaymentSucceeded) -> str | None:
     """A paid seat is confirmed, or, when no seat can be given any more, the money goes back.
+    A group payment (an employer paying for its staff) confirms each seat it pays for.
     Answers what happened, for the provider's webhook log."""
+    if event.group_id is not None:
+        return services.on_group_payment_succeeded(payments.get_intent(event.payment_id), event.at)
     if event.enrollment_id is None:
         return None
     return services.on_payment_succeeded(payments.get_intent(event.payment_id), event.at)
@@ -87,7 +90,8 @@ def tell_cancelled(event: EnrollmentCancelled) -> None:
     course = _course(event.course_id)
     if event.by == "course":
         notifications.notify(event.learner_id, "course_cancelled", link=services.my_courses_link(),
-                             course_title=course.title, refund_fen=event.refund_fen, reason=event.reason)
+                             course_title=course.title, refund_fen=event.refund_fen, reason=event.reason,
+                             payer=event.payer)
         return
     enrollment = services.get_enrollment(event.enrollment_id)
     notifications.notify(event.learner_id, "enrollment_cancelled", link=services.my_courses_link(),
@@ -100,7 +104,7 @@ def tell_refunded(event: EnrollmentRefunded) -> None:
     kind = "refund_by_base" if event.by == "base" else "payment_refunded"
     notifications.notify(event.learner_id, kind, link=services.my_courses_link(),
                          course_title=_course(event.course_id).title, amount_fen=event.amount_fen,
-                         reason=event.reason)
+                         reason=event.reason, payer=event.payer)
 
 
 @subscribe(EnrollmentCompleted)

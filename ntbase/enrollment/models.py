@@ -40,6 +40,32 @@ LIVE_STATES = SEAT_STATES + (EnrollmentState.WAITLISTED, EnrollmentState.COMPLET
 _LIVE_SQL = "state IN ('waitlisted','offered','held','confirmed','completed')"
 
 
+class EnrollmentGroup(TimestampMixin, db.Model):
+    """Seats held together for several learners in one course, paid by one payer (an
+    employer for its staff). The seats are taken all at once or not at all, the holds of
+    the members share one deadline and expire together, and one payment (with a line per
+    member) confirms them."""
+
+    __tablename__ = "enrollment_group"
+    __table_args__ = (
+        sa.CheckConstraint("size >= 1", name="size_positive"),
+        sa.CheckConstraint("price_fen >= 0", name="price_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id"), index=True)
+    size: Mapped[int]  # seats taken when the group was held
+    price_fen: Mapped[int] = mapped_column(default=0)  # per seat, at the time of holding
+    hold_expires_at: Mapped[datetime | None]
+    # who pays, as the learners read it ("南通市第一人民医院"): the payer's own domain keeps the rest
+    payer_label: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    course = relationship("Course")
+    members: Mapped[list[Enrollment]] = relationship(back_populates="group", order_by="Enrollment.id",
+                                                     viewonly=True)
+
+
 class Enrollment(TimestampMixin, db.Model):
     __tablename__ = "enrollment"
     __table_args__ = (
@@ -72,6 +98,8 @@ class Enrollment(TimestampMixin, db.Model):
     cancelled_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(sa.String(20), default="self")  # self / manual
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # held and paid together with others (an employer's group enrollment)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollment_group.id"), index=True)
     # opaque token printed as the learner's check-in QR, given to every enrollment
     checkin_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True, default=new_checkin_token)
 
@@ -82,6 +110,9 @@ class Enrollment(TimestampMixin, db.Model):
     )
     # read-only view for lists (selectinload); payments are written by ntbase.payments.services
     payments = relationship("PaymentIntent", viewonly=True, order_by="PaymentIntent.id")
+    # this enrollment's share of group payments (an employer paying for several staff)
+    payment_lines = relationship("PaymentLine", viewonly=True, order_by="PaymentLine.id")
+    group: Mapped[EnrollmentGroup | None] = relationship(back_populates="members")
 
     @property
     def holds_seat(self) -> bool:
@@ -93,18 +124,25 @@ class Enrollment(TimestampMixin, db.Model):
 
     @property
     def paid_fen(self) -> int:
-        """Money paid and not refunded (needs ``payments`` loaded)."""
+        """Money paid and not refunded (needs ``payments`` and ``payment_lines`` loaded)."""
         return sum(p.amount_fen - p.refunded_fen for p in self.payments
-                   if p.state.value in ("succeeded", "partially_refunded"))
+                   if p.state.value in ("succeeded", "partially_refunded")) + sum(
+            line.paid_fen for line in self.payment_lines)
 
     @property
     def amount_paid_fen(self) -> int:
         """Money that went through, refunded or not."""
-        return sum(p.amount_fen for p in self.payments if p.succeeded_at is not None)
+        return sum(p.amount_fen for p in self.payments if p.succeeded_at is not None) + sum(
+            line.amount_fen for line in self.payment_lines if line.payment.succeeded_at is not None)
 
     @property
     def refunded_fen(self) -> int:
-        return sum(p.refunded_fen for p in self.payments)
+        return sum(p.refunded_fen for p in self.payments) + sum(line.refunded_fen for line in self.payment_lines)
+
+    @property
+    def paid_by(self) -> str:
+        """Who pays for this seat when it is not the learner (an employer's name), else ""."""
+        return self.group.payer_label if self.group_id is not None and self.group is not None else ""
 
     @property
     def last_payment(self):

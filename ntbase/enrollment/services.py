@@ -34,7 +34,13 @@ from ntbase.enrollment.events import (
     EnrollmentRefunded,
     EnrollmentWaitlisted,
 )
-from ntbase.enrollment.models import LIVE_STATES, SEAT_STATES, Enrollment, EnrollmentState
+from ntbase.enrollment.models import (
+    LIVE_STATES,
+    SEAT_STATES,
+    Enrollment,
+    EnrollmentGroup,
+    EnrollmentState,
+)
 from ntbase.enrollment.states import (
     ALLOWED,
     ConcurrentChange,
@@ -50,13 +56,16 @@ from ntbase.kernel.events import publish
 from ntbase.kernel.jobs import enqueue_after_commit
 from ntbase.notifications import services as notifications
 from ntbase.payments import services as payments
-from ntbase.payments.models import PaymentIntent, PaymentState, Refund
+from ntbase.payments.models import PaymentIntent, PaymentLine, PaymentState, Refund
+from ntbase.payments.states import PAID_STATES
 
 __all__ = ["ALLOWED", "IllegalTransition", "ConcurrentChange", "transition", "enroll_learner",
            "accept_offer", "start_payment", "cancel_enrollment", "cancellation_terms", "sweep_expired",
            "on_course_cancelled", "on_payment_succeeded", "complete", "manual_enroll", "staff_refund",
-           "retry_failed_refund", "failed_refunds", "base_enrollments_by_month", "learner_enrollments", "roster", "base_figures",
-           "live_enrollment", "get_enrollment", "waitlist_position", "waitlist_positions", "seat_holders"]
+           "retry_failed_refund", "failed_refunds", "base_enrollments_by_month", "learner_enrollments", "roster",
+           "base_figures", "live_enrollment", "get_enrollment", "waitlist_position", "waitlist_positions",
+           "seat_holders", "hold_group", "start_group_payment", "on_group_payment_succeeded", "cancel_group_member",
+           "group_members", "get_group"]
 
 log = logging.getLogger(__name__)
 S = EnrollmentState
@@ -151,7 +160,9 @@ def learner_enrollments(learner_id: int) -> list[Enrollment]:
         sa.select(Enrollment).where(Enrollment.learner_id == learner_id)
         .options(joinedload(Enrollment.course).joinedload(Course.base),
                  joinedload(Enrollment.course).selectinload(Course.sessions),
-                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds))
+                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds),
+                 selectinload(Enrollment.payment_lines).joinedload(PaymentLine.payment),
+                 joinedload(Enrollment.group))
         .order_by(Enrollment.id.desc())
     ).unique().all()
 
@@ -339,10 +350,18 @@ def hold_lapsed(enrollment: Enrollment, now: datetime | None = None) -> bool:
 def start_payment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> PaymentIntent:
     """The pending intent for a held seat (a new one after a failed or cancelled attempt)."""
     now = now or db_now()
+    if enrollment.group_id is not None:
+        raise DomainError(group_member_message(enrollment), code="group_member")
     if enrollment.state != S.HELD or (enrollment.hold_expires_at and enrollment.hold_expires_at < now):
         raise DomainError(_("This seat is no longer held for you. Enroll again to get a new seat."),
                           code="not_held")
     return payments.pending_intent(enrollment.id) or _create_intent(enrollment, actor_id, now)
+
+
+def group_member_message(enrollment: Enrollment) -> str:
+    group = enrollment.group
+    return _("%(payer)s enrolled you and pays for this seat: ask them to change or cancel it.",
+             payer=(group.payer_label if group is not None and group.payer_label else _("Your employer")))
 
 
 def accept_offer(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None) -> Enrollment:
@@ -452,6 +471,7 @@ def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
         stmt = stmt.where(Enrollment.course_id == course_id)
     if learner_id is not None:
         stmt = stmt.where(Enrollment.learner_id == learner_id)
+    groups: list[int] = []
     for enrollment in db.session.scalars(stmt).all():
         was_held = enrollment.state == S.HELD
         try:
@@ -463,12 +483,16 @@ def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
             res.expired_holds += 1
             for intent in payments.payments_of(enrollment.id):
                 payments.expire_payment(intent, now)
+            if enrollment.group_id is not None and enrollment.group_id not in groups:
+                groups.append(enrollment.group_id)
         else:
             res.expired_offers += 1
         course = db.session.get(Course, enrollment.course_id)
         if release_seat(course, now) is not None:
             res.offers_made += 1
         res.courses.add(course.id)
+    for group_id in groups:
+        _expire_group(group_id, now, res)
     if learner_id is None:
         # seats free while people wait (capacity raised, or freed by a cancelled course session)
         waiting = sa.select(Enrollment.course_id).where(Enrollment.state == S.WAITLISTED)
@@ -481,6 +505,22 @@ def sweep_expired(now: datetime | None = None, *, course_id: int | None = None,
     return res
 
 
+def _expire_group(group_id: int, now: datetime, res: SweepResult) -> None:
+    """A group's holds expire together: whichever member the sweep met first, the others
+    (they share the deadline) and the group's unpaid payment go with it."""
+    for member in db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.group_id == group_id, Enrollment.state == S.HELD).order_by(Enrollment.id)).all():
+        try:
+            transition(member, S.EXPIRED, None, "group hold expired without payment", now)
+        except ConcurrentChange:
+            continue
+        res.expired_holds += 1
+        if release_seat(db.session.get(Course, member.course_id), now) is not None:
+            res.offers_made += 1
+    for intent in payments.group_payments(group_id):
+        payments.expire_payment(intent, now, "group hold expired")
+
+
 # --- cancelling -------------------------------------------------------------------------------
 
 def terms_for(enrollment: Enrollment, now: datetime | None = None) -> CancelTerms:
@@ -489,16 +529,24 @@ def terms_for(enrollment: Enrollment, now: datetime | None = None) -> CancelTerm
                               course.refund_cutoff_hours, now or db_now())
 
 
-def cancel_enrollment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
-                      reason: str = "cancelled by the learner") -> CancelTerms:
-    """The learner gives the seat up, under the course's refund rule (see ``cancellation_terms``)."""
-    now = now or db_now()
+def _allowed_terms(enrollment: Enrollment, now: datetime) -> CancelTerms:
     terms = terms_for(enrollment, now)
     if not terms.allowed:
         if terms.reason == "started":
             raise DomainError(_("The course has already started; please contact the base to withdraw."),
                               code="started")
         raise DomainError(_("This enrollment can no longer be cancelled."), code="final")
+    return terms
+
+
+def cancel_enrollment(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
+                      reason: str = "cancelled by the learner") -> CancelTerms:
+    """The learner gives the seat up, under the course's refund rule (see ``cancellation_terms``)."""
+    now = now or db_now()
+    if enrollment.group_id is not None:
+        # the payer decides and gets the money back: see cancel_group_member
+        raise DomainError(group_member_message(enrollment), code="group_member")
+    terms = _allowed_terms(enrollment, now)
     had_seat = enrollment.holds_seat
     transition(enrollment, S.CANCELLED, actor_id, reason, now, cancelled_at=now)
     for intent in payments.payments_of(enrollment.id):
@@ -522,7 +570,8 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
     now = now or db_now()
     rows = db.session.scalars(
         sa.select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.state.in_(CANCELLABLE))
-        .options(selectinload(Enrollment.payments), joinedload(Enrollment.learner))
+        .options(selectinload(Enrollment.payments), joinedload(Enrollment.learner),
+                 selectinload(Enrollment.payment_lines).joinedload(PaymentLine.payment), joinedload(Enrollment.group))
         .order_by(Enrollment.id)
     ).unique().all()
     held_seats = 0
@@ -537,8 +586,15 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
                 refund = payments.refund_remaining(intent, key=f"course-cancel-{intent.id}", actor_id=actor_id,
                                                    reason="course cancelled by the base", at=now)
                 refunded += refund.amount_fen if refund else 0
+        for line in enrollment.payment_lines:  # an employer's group payment: its share goes back to the employer
+            if line.payment.state == PaymentState.PENDING:
+                payments.cancel_payment(line.payment, actor_id, "course cancelled", now)
+            else:
+                refund = payments.refund_line(line, key=f"course-cancel-{line.payment_id}-l{line.id}",
+                                              actor_id=actor_id, reason="course cancelled by the base", at=now)
+                refunded += refund.amount_fen if refund else 0
         publish(EnrollmentCancelled(enrollment.id, enrollment.learner_id, course.id, refunded, now, by="course",
-                                    reason=course.cancelled_reason or ""))
+                                    reason=course.cancelled_reason or "", payer=enrollment.paid_by or ""))
     seats.free_seats(course.id, held_seats)
     return len(rows)
 
@@ -548,7 +604,9 @@ def on_course_cancelled(course: Course, actor_id: int | None, now: datetime | No
 def refundable_fen(enrollment: Enrollment) -> int:
     """Money paid for ``enrollment`` that has not been given back yet."""
     return sum(p.amount_fen - p.refunded_fen for p in payments.payments_of(enrollment.id)
-               if p.state in (PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED))
+               if p.state in PAID_STATES) + sum(line.amount_fen - line.refunded_fen
+                                                for line in payments.lines_of(enrollment.id)
+                                                if line.payment.state in PAID_STATES)
 
 
 def staff_refund(enrollment: Enrollment, amount_fen: int, reason: str, *, key: str, staff: User,
@@ -591,8 +649,18 @@ def staff_refund(enrollment: Enrollment, amount_fen: int, reason: str, *, key: s
             payments.refund_payment(intent, part, idempotency_key=f"{prefix}{intent.id}", actor_id=staff.id,
                                     reason=f"refund by the base: {reason}", at=now)
             left -= part
+    for line in payments.lines_of(enrollment.id):  # a group payment: back to the employer that paid
+        if left <= 0:
+            break
+        if line.payment.state not in PAID_STATES:
+            continue
+        part = min(left, line.amount_fen - line.refunded_fen)
+        if part > 0:
+            payments.refund_line(line, part, key=f"{prefix}l{line.id}", actor_id=staff.id,
+                                 reason=f"refund by the base: {reason}", at=now)
+            left -= part
     publish(EnrollmentRefunded(enrollment.id, enrollment.learner_id, enrollment.course_id, amount_fen, now,
-                               by="base", reason=reason))
+                               by="base", reason=reason, payer=enrollment.paid_by or ""))
     return amount_fen
 
 
@@ -605,7 +673,10 @@ def roster(course_id: int) -> list[Enrollment]:
     return db.session.scalars(
         sa.select(Enrollment).where(Enrollment.course_id == course_id)
         .options(joinedload(Enrollment.learner).joinedload(User.profile),
-                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds))
+                 selectinload(Enrollment.payments).selectinload(PaymentIntent.refunds),
+                 selectinload(Enrollment.payment_lines).joinedload(PaymentLine.payment)
+                 .selectinload(PaymentIntent.refunds),
+                 joinedload(Enrollment.group))
         .order_by(sa.case((Enrollment.state.in_(SEAT_STATES + (S.COMPLETED,)), 0),
                           (Enrollment.state == S.WAITLISTED, 1), else_=2),
                   Enrollment.waitlisted_at, Enrollment.id)
@@ -745,3 +816,194 @@ def complete(enrollment: Enrollment, actor_id: int | None, now: datetime | None 
     publish(EnrollmentCompleted(enrollment.id, enrollment.learner_id, enrollment.course_id, actor_id, at))
     return enrollment
 
+
+
+# --- group enrollment: several learners, one payer (an employer for its staff) ---------------
+
+MAX_GROUP = 200
+
+
+def group_hold_minutes() -> int:
+    """How long a group's seats stay held unpaid: an employer's HR collects consents and
+    pays through its own finance office, so longer than a learner's hold."""
+    return int(current_app.config.get("GROUP_HOLD_MINUTES", 60 * 24))
+
+
+def get_group(group_id: int) -> EnrollmentGroup | None:
+    return db.session.get(EnrollmentGroup, group_id)
+
+
+def group_members(group_id: int) -> list[Enrollment]:
+    """A group's enrollments with learner, profile and payment lines (three statements)."""
+    return db.session.scalars(
+        sa.select(Enrollment).where(Enrollment.group_id == group_id)
+        .options(joinedload(Enrollment.learner).joinedload(User.profile),
+                 selectinload(Enrollment.payment_lines).joinedload(PaymentLine.payment))
+        .order_by(Enrollment.id)
+    ).unique().all()
+
+
+def _group_deadline(course: Course, now: datetime) -> datetime:
+    deadline = min(now + timedelta(minutes=group_hold_minutes()), course.enroll_closes_at)
+    if course.first_session_at is not None:
+        deadline = min(deadline, course.first_session_at)
+    return deadline
+
+
+def _with_field(err: DomainError, field_name: str) -> DomainError:
+    if err.field is None:
+        err.field = field_name
+    return err
+
+
+def hold_group(course: Course, learners: list[User], actor: User, *, payer_label: str,
+               now: datetime | None = None) -> EnrollmentGroup:
+    """Seats for every one of ``learners`` in ``course`` at once, or none at all.
+
+    One conditional UPDATE of the seat counter takes them all (``seats.take_seats``), so a
+    group never takes part of what it asked for and the course is never oversold. A free
+    course confirms them at once; otherwise each seat is held until one payment by the
+    payer (``start_group_payment``) confirms them, and the holds share one deadline. Each
+    learner is told in their language, with who pays. Nothing is written when it fails.
+    """
+    now = now or db_now()
+    if not learners:
+        raise DomainError(_("Choose at least one person."), field="learner_ids")
+    if len(learners) > MAX_GROUP:
+        raise DomainError(_("At most %(n)s people can be enrolled together.", n=MAX_GROUP), field="learner_ids")
+    if len({u.id for u in learners}) != len(learners):
+        raise DomainError(_("A person appears twice in this group."), field="learner_ids")
+    if any(u.role != Role.LEARNER or u.profile is None for u in learners):
+        raise DomainError(_("Only learner accounts can enroll in courses."), field="learner_ids", code="not_learner")
+    try:
+        check_open_for_enrollment(course, now)
+    except DomainError as err:
+        raise _with_field(err, "course_id") from None
+    sweep_expired(now, course_id=course.id)
+    ids = [u.id for u in learners]
+    taken = db.session.scalars(sa.select(Enrollment.learner_id).where(
+        Enrollment.course_id == course.id, Enrollment.learner_id.in_(ids), Enrollment.state.in_(LIVE_STATES))).all()
+    if taken:
+        names = join_list(u.name for u in learners if u.id in set(taken))
+        raise DomainError(_("Already enrolled in this course: %(names)s. Leave them out of the group.", names=names),
+                          field="learner_ids", code="duplicate")
+    if _waitlist_length(course.id):
+        raise DomainError(_("People are waiting for a seat in this course: a group cannot take seats ahead of them."),
+                          field="learner_ids", code="full")
+    n = len(learners)
+    if not seats.take_seats(course.id, n):
+        left = db.session.scalar(sa.select(Course.capacity - Course.seats_taken).where(Course.id == course.id))
+        raise DomainError(_("Only %(left)s seats are left in this course: a group of %(n)s does not fit, so no seat "
+                            "was held.", left=max(int(left or 0), 0), n=n), field="learner_ids", code="full")
+    free = course.price_fen == 0
+    deadline = None if free else _group_deadline(course, now)
+    group = EnrollmentGroup(course_id=course.id, size=n, price_fen=course.price_fen, hold_expires_at=deadline,
+                            payer_label=(payer_label or "")[:200], created_by_id=actor.id, created_at=now,
+                            updated_at=now)
+    db.session.add(group)
+    db.session.flush()
+    rows = [Enrollment(course_id=course.id, learner_id=u.id, price_fen=course.price_fen,
+                       disclosure_version_id=course.disclosure_version_id, source="group", enrolled_by_id=actor.id,
+                       group_id=group.id, checkin_token=secrets.token_urlsafe(24),
+                       state=S.CONFIRMED if free else S.HELD, confirmed_at=now if free else None,
+                       hold_expires_at=deadline, created_at=now, updated_at=now)
+            for u in learners]
+    db.session.add_all(rows)
+    db.session.flush()  # the partial unique index refuses a second live enrollment here
+    for enrollment, learner in zip(rows, learners, strict=True):
+        record(enrollment, None, enrollment.state, actor.id, f"group enrollment paid by {group.payer_label}", now)
+        notifications.notify(learner.id, "enrolled_by_employer", link=my_courses_link(),
+                             payer=group.payer_label, course_title=course.title, free=free,
+                             amount_fen=course.price_fen, until=deadline.strftime("%Y-%m-%d %H:%M"))
+    return group
+
+
+def start_group_payment(group: EnrollmentGroup, payer: User, *, return_path: str = "/",
+                        now: datetime | None = None) -> PaymentIntent:
+    """The one pending payment for every seat of ``group`` still held (a new one when
+    members were cancelled since the last attempt, which is cancelled). Refused when the
+    hold has run out: the seats are gone."""
+    now = now or db_now()
+    sweep_expired(now, course_id=group.course_id)  # a lapsed group hold cannot be paid for
+    members = [e for e in group_members(group.id) if e.state == S.HELD]
+    if not members or (group.hold_expires_at is not None and group.hold_expires_at < now):
+        raise DomainError(_("The seats of this group are no longer held. Enroll the people again to get new seats."),
+                          code="not_held")
+    wanted = sorted(e.id for e in members)
+    pending = payments.pending_group_intent(group.id)
+    if pending is not None:
+        if sorted(line.enrollment_id for line in pending.lines) == wanted:
+            return pending
+        payments.cancel_payment(pending, payer.id, "the group changed", now)
+    course = db.session.get(Course, group.course_id)
+    attempt = len(payments.group_payments(group.id)) + 1
+    return payments.create_group_payment(
+        group_id=group.id, payer_id=payer.id, lines=[(e.id, e.price_fen) for e in members],
+        idempotency_key=f"group-{group.id}-{attempt}", expires_at=group.hold_expires_at, actor_id=payer.id,
+        description=f"{course.title} · {course.base.name} · {len(members)}", return_path=return_path, at=now)
+
+
+def on_group_payment_succeeded(intent: PaymentIntent, at: datetime) -> str:
+    """The payer's money for a group arrived: each held seat it pays for is confirmed.
+
+    Never a payment without a seat: seats whose hold expired are taken again together when
+    all of them still fit (``take_seats``), else their lines are refunded to the payer, as
+    are the lines of members cancelled meanwhile.
+    """
+    group = db.session.get(EnrollmentGroup, intent.group_id)
+    course = db.session.get(Course, group.course_id)
+    members = {e.id: e for e in group_members(group.id)}
+    confirmed: list[Enrollment] = []
+    late: list[tuple[PaymentLine, Enrollment]] = []
+    refund: list[tuple[PaymentLine, Enrollment]] = []
+    for line in payments.lines_of_payment(intent.id):
+        enrollment = members[line.enrollment_id]
+        if enrollment.state == S.HELD:
+            transition(enrollment, S.CONFIRMED, None, f"paid by {group.payer_label}", at, confirmed_at=at)
+            confirmed.append(enrollment)
+        elif enrollment.state == S.EXPIRED:
+            late.append((line, enrollment))
+        else:
+            refund.append((line, enrollment))
+    if late:
+        fits = (course.status == CourseStatus.PUBLISHED
+                and not any(live_enrollment(course.id, e.learner_id) for _line, e in late)
+                and seats.take_seats(course.id, len(late)))
+        if fits:
+            for _line, enrollment in late:
+                transition(enrollment, S.CONFIRMED, None, "late group payment; the seats were still free", at,
+                           confirmed_at=at)
+                confirmed.append(enrollment)
+        else:
+            refund.extend(late)
+    for line, enrollment in refund:
+        payments.refund_line(line, key=f"auto-{intent.id}-l{line.id}", actor_id=None,
+                             reason=f"no seat for this payment (enrollment {enrollment.state.value})", at=at)
+    notifications.notify_many([e.learner_id for e in confirmed], "group_confirmed", link=my_courses_link(),
+                              course_title=course.title, payer=group.payer_label)
+    return f"group {group.id}: {len(confirmed)} confirmed, {len(refund)} refunded to the payer"
+
+
+def cancel_group_member(enrollment: Enrollment, actor_id: int | None, now: datetime | None = None,
+                        reason: str = "cancelled by the employer") -> CancelTerms:
+    """The payer gives up one member's seat, under the course's refund rule (the same
+    ``cancellation_terms`` as a learner's): what comes back goes to the payer. Before the
+    group is paid its pending payment is cancelled (the next one covers the others)."""
+    if enrollment.group_id is None:
+        raise DomainError(_("This enrollment is not part of a group."), code="not_group")
+    now = now or db_now()
+    terms = _allowed_terms(enrollment, now)
+    had_seat = enrollment.holds_seat
+    transition(enrollment, S.CANCELLED, actor_id, reason, now, cancelled_at=now)
+    for line in payments.lines_of(enrollment.id):
+        if line.payment.state == PaymentState.PENDING:
+            payments.cancel_payment(line.payment, actor_id, "a member of the group was cancelled", now)
+        elif terms.refund_fen:
+            payments.refund_line(line, key=f"cancel-{enrollment.id}-l{line.id}", actor_id=actor_id,
+                                 reason="cancelled before the refund deadline", at=now)
+    course = db.session.get(Course, enrollment.course_id)
+    if had_seat:
+        release_seat(course, now)
+    notifications.notify(enrollment.learner_id, "group_member_cancelled", link=my_courses_link(),
+                         payer=enrollment.paid_by, course_title=course.title)
+    return terms

@@ -129,6 +129,9 @@ def my_courses():
 @learner_required
 def checkout(enrollment_id: int):
     enrollment = _own_enrollment_or_404(enrollment_id)
+    if enrollment.group_id is not None:  # the employer pays for this seat, not the learner
+        flash(services.group_member_message(enrollment), "info")
+        return redirect(url_for("enrollment.my_courses"))
     if request.method == "POST":
         services.sweep_expired(learner_id=current_user.id)  # a lapsed hold cannot be paid for
     if enrollment.state in (S.CONFIRMED, S.COMPLETED):
@@ -331,7 +334,8 @@ def retry_refund(refund_id: int):
     refund = db.session.get(Refund, refund_id)
     if refund is None:
         abort(404)
-    enrollment = _managed_enrollment(refund.payment.enrollment_id)
+    # a refund of a group payment belongs to the enrollment of its line
+    enrollment = _managed_enrollment(refund.payment.enrollment_id or refund.line.enrollment_id)
     if ActionForm().validate_on_submit():
         try:
             refund = services.retry_failed_refund(refund, current_user)

@@ -3,7 +3,8 @@ learner's years built from accepted entries (the rules are in ntbase.hours.engin
 
 Services flush, never commit; broken rules raise DomainError with the form field.
 Public functions other domains call: assess_learner_year, assess_learner_period,
-review_entry, review_exemption, pending_entries, pending_exemptions, add_adjustment.
+review_entry, review_exemption, pending_entries, pending_exemptions, add_adjustment,
+record_employer_self_study (and ``ntbase.hours.bulk.yearly_verdicts`` for many learners).
 """
 from __future__ import annotations
 
@@ -148,6 +149,23 @@ def add_external_entry(learner_id: int, data: EntryInput, evidence: Evidence | N
                 if other.state == EntryState.PENDING:
                     other.flagged_overlap = True
             db.session.flush()
+    return entry
+
+
+def record_employer_self_study(learner_id: int, *, title: str, organizer: str, start_date: date | None,
+                               end_date: date | None, hours, evidence: Evidence | None,
+                               today: date | None = None) -> LedgerEntry:
+    """Art. 17(6): self-study the learner's employer planned, organised and examined, with
+    the hours the employer converted it into. It enters the learner's ledger pending, for
+    the office to review like any external activity (same checks, same evidence rules);
+    the engine's self-study cap (1/3 of the year's requirement) applies as to any
+    self-study. The learner cannot withdraw it: it is the employer's record
+    (``source="employer"``)."""
+    entry = add_external_entry(learner_id, EntryInput(kind="self_study", title=title, start_date=start_date,
+                                                      end_date=end_date, organizer=organizer, hours=hours),
+                               evidence, today=today)
+    entry.source = "employer"
+    db.session.flush()
     return entry
 
 

@@ -157,13 +157,13 @@ def verdicts(learner_ids: Iterable[int], year: int) -> dict[int, Verdict]:
     """The kept status of ``year`` for many learners, in one statement per ``CHUNK``;
     learners with nothing in that year get an empty year under its policy."""
     ids = sorted(set(learner_ids))
+    empty = empty_year(year)  # the same statements whoever has a row (policies are memoised)
     found: dict[int, Verdict] = {}
     for i in range(0, len(ids), CHUNK):
         for row in db.session.scalars(sa.select(YearlyStatus).where(
                 YearlyStatus.learner_id.in_(ids[i:i + CHUNK]), YearlyStatus.year == year)):
             found[row.learner_id] = Verdict.of(row)
     if len(found) < len(ids):
-        empty = empty_year(year)
         for learner_id in ids:
             if learner_id not in found:
                 found[learner_id] = Verdict(learner_id, year, **empty)

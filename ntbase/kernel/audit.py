@@ -142,10 +142,10 @@ def record_view(action: str, actor=None, *, subject_user_id: int | None = None, 
                         object_id=object_id, detail=detail, ip=ip, label=label))
 
 
-def take_pending_views(session) -> list[AuditLog]:
+def take_pending_views(session) -> list[dict]:
     """The looks recorded during a unit of work, as rows to insert (the unit of work writes
     them in a transaction of their own after its commit or rollback)."""
-    return [AuditLog(**r) for r in session.info.pop(PENDING_VIEWS, None) or []]
+    return session.info.pop(PENDING_VIEWS, None) or []
 
 
 def views_of(user_id: int, limit: int = 500) -> list[AuditLog]:

@@ -28,6 +28,8 @@ def roles_required(*roles: Role):
 learner_required = roles_required(Role.LEARNER)
 office_required = roles_required(Role.OFFICE)
 staff_required = roles_required(Role.BASE_STAFF)
+# an employer's administrator (单位管理员); which employer is checked by ntbase.employers
+employer_admin_required = roles_required(Role.EMPLOYER_ADMIN)
 
 
 def base_manager_required(view):

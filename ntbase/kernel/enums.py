@@ -42,11 +42,14 @@ class Role(LabeledEnum):
     BASE_STAFF = "base_staff"
     OFFICE = "office"
     ADMIN = "admin"
+    # 单位管理员: the HR staff of one employer (ntbase.employers), bound to exactly one
+    EMPLOYER_ADMIN = "employer_admin"
 
     @classmethod
     def _titles(cls):
         return {"learner": _l("Learner"), "base_staff": _l("Base staff"),
-                "office": _l("Title office / HR bureau"), "admin": _l("Administrator")}
+                "office": _l("Title office / HR bureau"), "admin": _l("Administrator"),
+                "employer_admin": _l("Employer administrator")}
 
 
 class TitleLevel(LabeledEnum):

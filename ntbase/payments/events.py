@@ -10,9 +10,11 @@ from ntbase.kernel.events import Event
 @dataclass(frozen=True)
 class PaymentSucceeded(Event):
     """The provider took the money for ``payment_id``. Whoever the payment was for (an
-    enrollment) confirms what it bought, or refunds it if that is no longer possible."""
+    enrollment, or a group of enrollments an employer pays for: ``group_id``) confirms what
+    it bought, or refunds it if that is no longer possible."""
 
     payment_id: int
     enrollment_id: int | None
     amount_fen: int
     at: datetime
+    group_id: int | None = None

@@ -44,10 +44,16 @@ class PaymentIntent(TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
         sa.CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_within_amount"),
+        # a payment is for one enrollment, or for a group of them (an employer paying for its
+        # staff: one line per enrollment), never both and never neither
+        sa.CheckConstraint("(enrollment_id IS NULL) <> (group_id IS NULL)", name="one_purpose"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
+    enrollment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
+    # a group payment (``lines`` say how much of it is for which enrollment)
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollment_group.id"), index=True)
+    # who pays: the learner, or for a group payment the employer administrator who started it
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     amount_fen: Mapped[int]
     refunded_fen: Mapped[int] = mapped_column(default=0)
@@ -70,6 +76,39 @@ class PaymentIntent(TimestampMixin, db.Model):
 
     enrollment = relationship("Enrollment")
     refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
+    lines: Mapped[list[PaymentLine]] = relationship(back_populates="payment", order_by="PaymentLine.id")
+
+    @property
+    def is_group(self) -> bool:
+        return self.group_id is not None
+
+
+class PaymentLine(db.Model):
+    """The part of a group payment that is for one enrollment. Refunds of that enrollment
+    come out of its line: never more than the line (database check), and the lines of a
+    payment add up to its amount (``create_group_payment``)."""
+
+    __tablename__ = "payment_line"
+    __table_args__ = (
+        sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+        sa.CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refund_within_amount"),
+        sa.UniqueConstraint("payment_id", "enrollment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payment_intent.id"), index=True)
+    enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
+    amount_fen: Mapped[int]
+    refunded_fen: Mapped[int] = mapped_column(default=0)
+
+    payment: Mapped[PaymentIntent] = relationship(back_populates="lines")
+
+    @property
+    def paid_fen(self) -> int:
+        """Paid for this enrollment and not refunded (0 until the payment went through)."""
+        if self.payment.state.value not in ("succeeded", "partially_refunded"):
+            return 0
+        return self.amount_fen - self.refunded_fen
 
 
 class Refund(TimestampMixin, db.Model):
@@ -78,6 +117,8 @@ class Refund(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     payment_id: Mapped[int] = mapped_column(sa.ForeignKey("payment_intent.id"), index=True)
+    # for a group payment: the line (enrollment) the money came out of
+    line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payment_line.id"), index=True)
     amount_fen: Mapped[int]
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     provider_ref: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -89,6 +130,7 @@ class Refund(TimestampMixin, db.Model):
     succeeded_at: Mapped[datetime | None]
 
     payment: Mapped[PaymentIntent] = relationship(back_populates="refunds")
+    line: Mapped[PaymentLine | None] = relationship()
     events: Mapped[list[RefundEvent]] = relationship(order_by="RefundEvent.id", viewonly=True)
 
 

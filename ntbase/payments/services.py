@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -24,6 +25,7 @@ from ntbase.payments import states
 from ntbase.payments.events import PaymentSucceeded
 from ntbase.payments.models import (
     PaymentIntent,
+    PaymentLine,
     PaymentState,
     Refund,
     RefundEvent,
@@ -91,6 +93,42 @@ def create_payment(*, enrollment_id: int, learner_id: int, amount_fen: int, idem
     return intent
 
 
+def create_group_payment(*, group_id: int, payer_id: int, lines: list[tuple[int, int]], idempotency_key: str,
+                         expires_at: datetime | None, actor_id: int | None, description: str = "",
+                         return_path: str = "/", provider: str = "sandbox",
+                         at: datetime | None = None) -> PaymentIntent:
+    """One pending intent paying for several enrollments at once (an employer paying for a
+    group of its staff): ``lines`` are ``(enrollment_id, amount_fen)``, the intent's amount
+    is their sum, and each refund of one of those enrollments comes out of its own line.
+    ``payer_id`` is the user who pays (the sandbox pay page is theirs). The same key
+    returns the same intent."""
+    existing = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.idempotency_key == idempotency_key))
+    total = sum(amount for _eid, amount in lines)
+    if existing is not None:
+        if existing.group_id != group_id or existing.amount_fen != total:
+            raise DomainError(_("This idempotency key was already used for a different payment."),
+                              code="idempotency_conflict")
+        return existing
+    if not lines or any(not isinstance(a, int) or a <= 0 for _eid, a in lines):
+        raise DomainError(_("A payment must be a positive amount."), field="amount_fen")
+    if len({eid for eid, _a in lines}) != len(lines):
+        raise DomainError(_("An enrollment appears twice in this payment."), field="amount_fen")
+    at = at or now()
+    out = get_provider(provider).create_intent(amount_fen=total, currency="CNY",
+                                               idempotency_key=idempotency_key, description=description)
+    intent = PaymentIntent(group_id=group_id, learner_id=payer_id, amount_fen=total, currency="CNY",
+                           provider=provider, provider_ref=out.provider_ref, idempotency_key=idempotency_key,
+                           state=P.PENDING, expires_at=expires_at, description=description[:300],
+                           return_path=return_path[:200], created_at=at, updated_at=at)
+    db.session.add(intent)
+    db.session.flush()
+    db.session.add_all(PaymentLine(payment_id=intent.id, enrollment_id=eid, amount_fen=amount)
+                       for eid, amount in lines)
+    db.session.flush()
+    states.record(intent, None, P.PENDING, actor_id, f"created for {len(lines)} enrollments", at)
+    return intent
+
+
 def checkout_url(intent: PaymentIntent) -> str:
     return get_provider(intent.provider).checkout_url(intent.provider_ref)
 
@@ -129,8 +167,10 @@ def set_invoice(intent: PaymentIntent, title: str, taxpayer_no: str) -> None:
 # --- refunds ------------------------------------------------------------------------
 
 def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: str, actor_id: int | None,
-                   reason: str, at: datetime | None = None) -> Refund:
-    """Give ``amount_fen`` back through the provider; never more than was paid."""
+                   reason: str, at: datetime | None = None, line: PaymentLine | None = None) -> Refund:
+    """Give ``amount_fen`` back through the provider; never more than was paid. For a group
+    payment the refund names the ``line`` (enrollment) it comes out of, and never exceeds
+    what is left of that line either."""
     existing = db.session.scalar(sa.select(Refund).where(Refund.idempotency_key == idempotency_key))
     if existing is not None:
         if existing.payment_id != intent.id or existing.amount_fen != amount_fen:
@@ -146,6 +186,24 @@ def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: s
                              max=yuan(remaining)), field="amount_fen", code="refund_exceeds_payment")
     if amount_fen > remaining:
         raise too_much
+    if intent.group_id is not None:
+        if line is None or line.payment_id != intent.id:
+            raise DomainError(_("A refund of a group payment names the enrollment it is for."), code="no_line")
+        line_left = line.amount_fen - line.refunded_fen
+        line_too_much = DomainError(_("A refund cannot exceed what was paid: at most %(max)s can still be refunded.",
+                                      max=yuan(line_left)), field="amount_fen", code="refund_exceeds_payment")
+        if amount_fen > line_left:
+            raise line_too_much
+        # guarded like the intent below: two refunds of one line cannot together pass it
+        moved_line = db.session.execute(
+            sa.update(PaymentLine)
+            .where(PaymentLine.id == line.id, PaymentLine.refunded_fen + amount_fen <= PaymentLine.amount_fen)
+            .values(refunded_fen=PaymentLine.refunded_fen + amount_fen)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved_line != 1:
+            raise line_too_much
+        db.session.expire(line, ["refunded_fen"])
     at = at or now()
     # guarded increment: two refunds racing cannot together pass the amount paid
     moved = db.session.execute(
@@ -160,8 +218,8 @@ def refund_payment(intent: PaymentIntent, amount_fen: int, *, idempotency_key: s
     refunded = db.session.scalar(sa.select(PaymentIntent.refunded_fen).where(PaymentIntent.id == intent.id))
     out = get_provider(intent.provider).refund(payment_ref=intent.provider_ref, amount_fen=amount_fen,
                                                idempotency_key=idempotency_key, reason=reason)
-    refund = Refund(payment_id=intent.id, amount_fen=amount_fen, idempotency_key=idempotency_key,
-                    provider_ref=out.provider_ref, state=RefundState(out.status.value), reason=reason[:300],
+    refund = Refund(payment_id=intent.id, line_id=line.id if line is not None else None, amount_fen=amount_fen,
+                    idempotency_key=idempotency_key, provider_ref=out.provider_ref, state=RefundState(out.status.value), reason=reason[:300],
                     actor_id=actor_id, succeeded_at=at if out.status.value == "succeeded" else None,
                     created_at=at, updated_at=at)
     db.session.add(refund)
@@ -207,21 +265,66 @@ def retry_refund(refund: Refund, actor_id: int | None, at: datetime | None = Non
 
 
 def failed_refunds(enrollment_ids: sa.Select, options=()) -> list[Refund]:
-    """Refunds the provider refused (money still owed to a learner) for payments of the
-    enrollments ``enrollment_ids`` selects; ``options`` are the caller's loader options."""
+    """Refunds the provider refused (money still owed to a learner, or to an employer that
+    paid for a group) for payments of the enrollments ``enrollment_ids`` selects;
+    ``options`` are the caller's loader options."""
     return db.session.scalars(
         sa.select(Refund).join(PaymentIntent, Refund.payment_id == PaymentIntent.id)
-        .where(Refund.state == RefundState.FAILED, PaymentIntent.enrollment_id.in_(enrollment_ids))
+        .outerjoin(PaymentLine, Refund.line_id == PaymentLine.id)
+        .where(Refund.state == RefundState.FAILED,
+               sa.or_(PaymentIntent.enrollment_id.in_(enrollment_ids), PaymentLine.enrollment_id.in_(enrollment_ids)))
         .options(*options).order_by(Refund.id)
     ).unique().all()
 
 
 def refund_remaining(intent: PaymentIntent, *, key: str, actor_id: int | None, reason: str,
                      at: datetime) -> Refund | None:
+    """Give back everything not yet refunded. A group payment is refunded line by line
+    (``key`` gets the line's id appended); the last refund is returned."""
     remaining = intent.amount_fen - intent.refunded_fen
     if intent.state not in PAID_STATES or remaining <= 0:
         return None
+    if intent.group_id is not None:
+        last = None
+        for line in lines_of_payment(intent.id):
+            last = refund_line(line, key=f"{key}-l{line.id}", actor_id=actor_id, reason=reason, at=at) or last
+        return last
     return refund_payment(intent, remaining, idempotency_key=key, actor_id=actor_id, reason=reason, at=at)
+
+
+def refund_line(line: PaymentLine, amount_fen: int | None = None, *, key: str, actor_id: int | None,
+                reason: str, at: datetime) -> Refund | None:
+    """Refund ``amount_fen`` (default: all that is left) of one enrollment's line of a group
+    payment, back to whoever paid. None when nothing is left or nothing went through."""
+    intent = line.payment
+    left = line.amount_fen - line.refunded_fen
+    amount = left if amount_fen is None else amount_fen
+    if intent.state not in PAID_STATES or amount <= 0:
+        return None
+    return refund_payment(intent, amount, idempotency_key=key, actor_id=actor_id, reason=reason, at=at, line=line)
+
+
+def lines_of(enrollment_id: int) -> list[PaymentLine]:
+    """The group-payment lines of one enrollment (with their payment), oldest first."""
+    return db.session.scalars(sa.select(PaymentLine).where(PaymentLine.enrollment_id == enrollment_id)
+                              .options(joinedload(PaymentLine.payment)).order_by(PaymentLine.id)).all()
+
+
+def lines_of_payment(payment_id: int) -> list[PaymentLine]:
+    return db.session.scalars(sa.select(PaymentLine).where(PaymentLine.payment_id == payment_id)
+                              .options(joinedload(PaymentLine.payment)).order_by(PaymentLine.id)).all()
+
+
+def group_payments(group_id: int) -> list[PaymentIntent]:
+    """Every payment attempt for a group, oldest first."""
+    return db.session.scalars(sa.select(PaymentIntent).where(PaymentIntent.group_id == group_id)
+                              .order_by(PaymentIntent.id)).all()
+
+
+def pending_group_intent(group_id: int) -> PaymentIntent | None:
+    return db.session.scalar(sa.select(PaymentIntent).where(
+        PaymentIntent.group_id == group_id, PaymentIntent.state == PaymentState.PENDING)
+        .order_by(PaymentIntent.id.desc()).limit(1))
 
 
 # --- webhooks -----------------------------------------------------------------------
@@ -274,7 +377,8 @@ def _apply(provider_name: str, event: WebhookEventIn, at: datetime) -> WebhookOu
         states.transition(intent, P.SUCCEEDED, None, "provider reported success", at,
                           method=event.method, succeeded_at=at)
         # whoever the money was for confirms what it bought or, with no seat left, gives it back
-        answers = [a for a in publish(PaymentSucceeded(intent.id, intent.enrollment_id, intent.amount_fen, at)) if a]
+        answers = [a for a in publish(PaymentSucceeded(intent.id, intent.enrollment_id, intent.amount_fen, at,
+                                                       group_id=intent.group_id)) if a]
         return WebhookOutcome(200, "ok: " + ("; ".join(answers) or "payment recorded"), intent)
     target = P.FAILED if event.type == "payment.failed" else P.CANCELLED
     if intent.state != P.PENDING:
@@ -333,11 +437,18 @@ def refunds_with_key_prefix(prefix: str) -> list[Refund]:
 
 def paid_sums():
     """A subquery of money received and refunded per enrollment: ``(enrollment_id, paid_fen,
-    refunded_fen)``, for figures that group it further."""
-    return (sa.select(PaymentIntent.enrollment_id.label("enrollment_id"),
-                      sa.func.sum(PaymentIntent.amount_fen).label("paid_fen"),
-                      sa.func.sum(PaymentIntent.refunded_fen).label("refunded_fen"))
-            .where(PaymentIntent.state.in_([PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED,
-                                            PaymentState.REFUNDED]))
-            .group_by(PaymentIntent.enrollment_id).subquery())
+    refunded_fen)``, for figures that group it further. A group payment counts for each
+    enrollment with its line."""
+    went_through = [PaymentState.SUCCEEDED, PaymentState.PARTIALLY_REFUNDED, PaymentState.REFUNDED]
+    single = (sa.select(PaymentIntent.enrollment_id.label("enrollment_id"),
+                        PaymentIntent.amount_fen.label("amount_fen"), PaymentIntent.refunded_fen.label("refunded_fen"))
+              .where(PaymentIntent.enrollment_id.is_not(None), PaymentIntent.state.in_(went_through)))
+    grouped = (sa.select(PaymentLine.enrollment_id, PaymentLine.amount_fen, PaymentLine.refunded_fen)
+               .join(PaymentIntent, PaymentIntent.id == PaymentLine.payment_id)
+               .where(PaymentIntent.state.in_(went_through)))
+    money = sa.union_all(single, grouped).subquery()
+    return (sa.select(money.c.enrollment_id.label("enrollment_id"),
+                      sa.func.sum(money.c.amount_fen).label("paid_fen"),
+                      sa.func.sum(money.c.refunded_fen).label("refunded_fen"))
+            .group_by(money.c.enrollment_id).subquery())
 

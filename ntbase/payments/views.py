@@ -59,6 +59,8 @@ def sandbox_pay(provider_ref: str):
             if outcome.intent is not None and outcome.intent.state == PaymentState.REFUNDED:
                 flash(_("Your payment arrived after the seat was gone, so it has been refunded in full."),
                       "warning")
+            elif intent.group_id is not None:
+                flash(_("Payment received. The enrollments it pays for are confirmed."), "success")
             else:
                 flash(_("Payment received. Your enrollment is confirmed."), "success")
         elif action == "fail":

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from ntbase.office.complaints.events import ComplaintAnswered
 
 from ntbase import registry
 from ntbase.accounts.events import PasswordResetRequested
@@ -26,6 +25,7 @@ from ntbase.enrollment.events import (
 )
 from ntbase.hours.events import HoursReviewed
 from ntbase.kernel.events import Event, handlers_of, handlers_replaced, publish, subscribe
+from ntbase.office.complaints.events import ComplaintAnswered
 from ntbase.payments.events import PaymentSucceeded
 
 WIRING = {

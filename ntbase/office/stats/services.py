@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ntbase.accounts.models import LearnerProfile
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog.models import Course
+from ntbase.employers.models import Employer, Membership, MembershipState
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry, YearlyStatus
@@ -90,13 +91,17 @@ class ShareRow:
 
 def _shares_by(column, year: int) -> list[tuple[str, int, int]]:
     """(group, learners, meeting the requirement) from the kept yearly status: one statement.
-    A learner with nothing kept for the year has counted nothing, so does not comply."""
+    A learner with nothing kept for the year has counted nothing, so does not comply.
+    ``column`` may use the learner's current employer (``Employer``), when they have one."""
     met = sa.func.sum(sa.case((YearlyStatus.complies.is_(True), 1), else_=0))
     return db.session.execute(
         sa.select(column, sa.func.count(LearnerProfile.user_id), met)
         .select_from(LearnerProfile)
         .outerjoin(YearlyStatus, sa.and_(YearlyStatus.learner_id == LearnerProfile.user_id,
                                          YearlyStatus.year == year))
+        .outerjoin(Membership, sa.and_(Membership.learner_id == LearnerProfile.user_id,
+                                       Membership.state == MembershipState.ACTIVE))
+        .outerjoin(Employer, Employer.id == Membership.employer_id)
         .group_by(column)).all()
 
 
@@ -104,7 +109,9 @@ def compliance_shares(year: int) -> tuple[list[ShareRow], list[ShareRow], ShareR
     """(by employer, by profession series, overall) for every registered learner, read from
     the kept yearly status (``ntbase.hours.status``): two statements at any scale."""
     by_emp: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for employer, n, c in _shares_by(sa.func.trim(sa.func.coalesce(LearnerProfile.employer, "")), year):
+    # the real employer (a current membership) first, else what the learner typed
+    employer_name = sa.func.coalesce(Employer.name, sa.func.trim(sa.func.coalesce(LearnerProfile.employer, "")))
+    for employer, n, c in _shares_by(employer_name, year):
         by_emp[employer or ""][0] += n
         by_emp[employer or ""][1] += int(c or 0)
     by_prof: dict[str, list[int]] = defaultdict(lambda: [0, 0])
