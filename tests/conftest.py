@@ -7,6 +7,7 @@ database. With ``CI=true`` an unreachable PostgreSQL fails the run instead of sk
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -307,3 +308,28 @@ def count_queries(app_ctx):
 
 
 _ = tempfile  # tmp dirs come from pytest
+
+
+# ---------------------------------------------------------------- the browser
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        if CI:
+            pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM}")
+        pytest.skip("chromium not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if CI:
+            raise
+        pytest.skip("playwright not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

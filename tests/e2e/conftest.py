@@ -13,39 +13,15 @@ whole page and never races the journey's next navigation.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import CI
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        if CI:
-            pytest.fail(f"Chromium is required in CI but missing at {CHROMIUM}")
-        pytest.skip("chromium not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if CI:
-            raise
-        pytest.skip("playwright not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+# the session's one headless Chromium (``browser``) is a fixture of tests/conftest.py: every
+# folder's browser tests share it, so one test process never starts Playwright twice
 
 
 @pytest.fixture()

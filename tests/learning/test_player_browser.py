@@ -26,7 +26,6 @@ from ntbase.learning.tracking import (
 )
 from ntbase.media.factory import get_storage
 from ntbase.media.samples import make_webm
-from tests.e2e.conftest import browser  # noqa: F401  (the session's headless Chromium)
 
 pytestmark = pytest.mark.e2e
 
