@@ -12,4 +12,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
   .venv/bin/python -c "import ntbase, flask, playwright" && touch "$stamp"
 fi
-.venv/bin/python -c "from ntbase.i18n import compile_translations; compile_translations()"
+.venv/bin/python -c "from ntbase.kernel.i18n import compile_translations; compile_translations()"
