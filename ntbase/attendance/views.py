@@ -12,6 +12,7 @@ from ntbase.certificates.pdf import qr_svg
 from ntbase.enrollment import services as enrollments
 from ntbase.enrollment.models import Enrollment
 from ntbase.kernel.auth import learner_required, require_base_manager
+from ntbase.kernel.bounds import parse_id, parse_ids
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import submit
@@ -68,7 +69,7 @@ def roster(course_id: int, session_id: int):
             n = services.mark_all_present(session, current_user.id)
             flash(_("All %(n)s learners marked present.", n=n), "success")
         else:
-            ids = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+            ids = parse_ids(request.form.getlist("present"))
             present, absent = services.save_roster(session, ids, current_user.id)
             flash(_("Attendance saved: %(present)s present, %(absent)s absent.", present=present, absent=absent),
                   "success")
@@ -178,8 +179,8 @@ def checkin_enrollment(token: str):
     require_base_manager(course.base_id)
     sessions = list(course.sessions)
     chosen = None
-    wanted = request.values.get("s", type=int)
-    if wanted is not None:
+    if request.values.get("s"):
+        wanted = parse_id(request.values["s"])
         chosen = next((s for s in sessions if s.id == wanted), None)
         if chosen is None:
             abort(404)

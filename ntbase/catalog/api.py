@@ -17,6 +17,7 @@ from ntbase.catalog import services
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.catalog.search import PER_PAGE, CatalogFilters, search_courses
 from ntbase.kernel.api import bp, document, json_error, parse_query
+from ntbase.kernel.bounds import MAX_ID, Id
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import PROFESSION_CODES, CertificationStatus
 from ntbase.kernel.errors import DomainError
@@ -124,7 +125,7 @@ class CourseQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: str = Field("", max_length=100)
-    base: int | None = None
+    base: Id | None = None
     category: Literal["public", "specialized", "elective"] | None = None
     mode: Literal["in_person", "online", "blended"] | None = None
     month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -156,7 +157,7 @@ class CourseQuery(BaseModel):
 
 COURSE_QUERY_DOC = {
     "q": {"type": "string", "description": "keyword (title, description, teacher names)"},
-    "base": {"type": "integer"},
+    "base": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     "category": {"type": "string", "enum": ["public", "specialized", "elective"]},
     "mode": {"type": "string", "enum": ["in_person", "online", "blended"]},
     "month": {"type": "string", "example": "2026-05"},
@@ -169,7 +170,7 @@ COURSE_QUERY_DOC = {
     "seats_left": {"type": "boolean"},
     "include_past": {"type": "boolean"},
     "sort": {"type": "string", "enum": ["start", "price", "-price"]},
-    "page": {"type": "integer", "minimum": 1},
+    "page": {"type": "integer", "minimum": 1, "maximum": 10000},
     "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
 }
 

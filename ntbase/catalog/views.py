@@ -44,6 +44,7 @@ from ntbase.catalog.ics import course_calendar
 from ntbase.catalog.models import Course, CourseChange, CourseMode, CourseStatus
 from ntbase.catalog.search import CatalogFilters, search_courses
 from ntbase.kernel.auth import base_manager_required, require_base_manager
+from ntbase.kernel.bounds import page_arg, parse_id
 from ntbase.kernel.cache import cached_page
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Category
@@ -64,10 +65,12 @@ def filters_from_form(form: CatalogFilterForm) -> CatalogFilters:
             f.errors = [err.message]
             return None
 
-    base_id = form.base.data
+    base_id = parse_id(form.base.data) if form.base.data else None
+    if form.base.data and base_id is None:
+        form.base.errors = [_("Choose a base from the list.")]
     return CatalogFilters(
         q=(form.q.data or "").strip()[:100],
-        base_id=int(base_id) if base_id and str(base_id).isdigit() else None,
+        base_id=base_id,
         category=form.category.data or None, mode=form.mode.data or None, month=form.month.data or None,
         date_from=form.date_from.data, date_to=form.date_to.data,
         price_min_fen=yuan(form.price_min), price_max_fen=yuan(form.price_max),
@@ -87,12 +90,14 @@ def index():
     form.base.choices = [("", _("All"))] + [(str(b.id), b.name_en if english and b.name_en else b.name)
                                             for b in bases]
     filters = filters_from_form(form)
-    page = search_courses(filters, request.args.get("page", 1, type=int))
+    page = search_courses(filters, page_arg())
     args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
     # the filter panel opens when a filter (not just a keyword or a sort) is in use, or has an error
     filtering = any(k not in ("q", "sort") for k in args) or any(f.errors for f in form)
+    # a filter that cannot be used is shown next to its field, with the status saying so
+    status = 422 if any(f.errors for f in form) else 200
     return render_template("catalog/index.html", form=form, page=page, courses=page.items, args=args,
-                           filters=filters, filtering=filtering)
+                           filters=filters, filtering=filtering), status
 
 
 def _visible_course(course_id: int) -> Course:
@@ -391,6 +396,6 @@ def compare():
 @base_manager_required
 def base_dashboard(base_id: int):
     base = load_disclosure(base_id)
-    page = services.base_courses(base.id, request.args.get("page", 1, type=int))
+    page = services.base_courses(base.id, page_arg())
     return render_template("catalog/base_dashboard.html", base=base, missing=disclosure_missing_parts(base),
                            version=current_disclosure(base.id), courses=page.items, page=page, now=now())

@@ -75,7 +75,7 @@ class AwardIn(_In):
 
 class BookIn(_In):
     kind: Literal["book"]
-    characters: int | None = Field(None, ge=1, description="Omit for a sole-authored book.")
+    characters: int | None = Field(None, ge=1, le=100_000_000, description="Omit for a sole-authored book.")
     year: Year | None = None
 
 

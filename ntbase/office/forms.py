@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ntbase.kernel.bounds import MAX_ID
 from ntbase.kernel.enums import BaseLevel, CertificationStatus, TitleLevel
 
 REQUIRED = _l("This field is required.")
@@ -49,7 +50,7 @@ class ReviewForm(FlaskForm):
 class ApplicantForm(FlaskForm):
     id_number = StringField(_l("Applicant's full ID number"), validators=[DataRequired(REQUIRED)],
                             render_kw={"autocomplete": "off", "maxlength": 22, "spellcheck": "false"})
-    year = IntegerField(_l("Year"), validators=[DataRequired(REQUIRED)])
+    year = IntegerField(_l("Year"), validators=[DataRequired(REQUIRED), NumberRange(2011, 2100)])
     committee = SelectField(_l("Review committee"), choices=[
         ("nantong", _l("Nantong review committee")), ("entrusted", _l("Entrusted to another committee"))])
     committee_name = StringField(_l("Committee name"), validators=[Length(max=200)],
@@ -131,6 +132,6 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("Who (e-mail, name or user number)"), validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()])
-    subject = IntegerField(_l("Subject (user number)"), validators=[Optional()])
+    subject = IntegerField(_l("Subject (user number)"), validators=[Optional(), NumberRange(1, MAX_ID)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])

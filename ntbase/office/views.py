@@ -27,6 +27,7 @@ from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import get_base_or_404
 from ntbase.kernel import audit
 from ntbase.kernel.auth import learner_required, office_required, roles_required
+from ntbase.kernel.bounds import page_arg
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError, PermissionDenied
@@ -560,7 +561,7 @@ def audit_log():
     if form.validate():
         f = auditlog.AuditFilter(actor=form.actor.data or "", action=form.action.data or "",
                               subject=form.subject.data, date_from=form.date_from.data, date_to=form.date_to.data)
-    page = db.paginate(auditlog.search(f), per_page=50, error_out=False)
+    page = db.paginate(auditlog.search(f), page=page_arg(), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("office/audit.html", form=form, page=page, args=args, action_title=audit.action_title)
 
