@@ -53,6 +53,9 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        # JSON bodies (the API, the payment webhooks): at most this many bytes and levels
+        "JSON_MAX_BYTES": int(os.environ.get("JSON_MAX_BYTES", 1024 * 1024)),
+        "JSON_MAX_DEPTH": int(os.environ.get("JSON_MAX_DEPTH", 32)),
         # page cache: redis://… shares it (and its invalidation) across app servers
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),

@@ -8,11 +8,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ntbase.kernel.json_input import JSON_PATHS, too_large_message
+
 log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+    return (request.path.startswith(("/api/", "/.well-known/") + JSON_PATHS)
+            or (request.is_json and request.method not in ("GET", "HEAD")))
 
 
 def _messages():
@@ -41,7 +44,9 @@ def init_errors(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
-        msg = _messages().get(code, exc.description)
+        msg = getattr(exc, "ntbase_message", None) or _messages().get(code, exc.description)
+        if code == 413 and _wants_json():
+            msg = too_large_message()
         headers = {}
         if code == 429:
             retry = getattr(exc, "retry_after", None)

@@ -16,7 +16,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import BadRequest
+
+from ntbase.kernel.bounds import MAX_ID, Count, Id  # noqa: F401 - Id, Count: for the domains' schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -42,8 +46,10 @@ def document(summary: str, *, path: str, method: str = "get", response: type[Bas
         params = []
         import re
 
-        for name in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", path):
-            params.append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+        for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", path):
+            schema = ({"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
+                      else {"type": "string"})
+            params.append({"name": name, "in": "path", "required": True, "schema": schema})
         for name, schema in (query or {}).items():
             params.append({"name": name, "in": "query", "required": False, "schema": schema})
         if params:
@@ -78,21 +84,91 @@ def json_error(status: int, message: str, error: str = "invalid", fields: list |
     return resp
 
 
-def parse_body(model: type[BaseModel]):
-    """Validate the JSON body; on failure return (None, 422 response) with field messages."""
-    data = request.get_json(silent=True)
-    if data is None:
+# ---------------------------------------------------------------- bounded input types (#15.2)
+# pydantic error type -> a message the person understands, in their language
+ERROR_MESSAGES = {
+    "missing": _l("This field is required."),
+    "greater_than": _l("Enter a number greater than 0."),
+    "greater_than_equal": _l("The number is too small."),
+    "less_than_equal": _l("The number is too large."),
+    "multiple_of": _l("Days are counted in halves: enter e.g. 1, 1.5 or 2."),
+    "decimal_max_places": _l("Enter at most one decimal place."),
+    "decimal_parsing": _l("Enter a number."),
+    "decimal_type": _l("Enter a number."),
+    "int_parsing": _l("Enter a whole number."),
+    "int_parsing_size": _l("The number is too large."),
+    "int_type": _l("Enter a whole number."),
+    "literal_error": _l("Choose one of the options."),
+    "enum": _l("Choose one of the options."),
+    "union_tag_invalid": _l("Unknown kind."),
+    "union_tag_not_found": _l("Say which kind it is."),
+    "finite_number": _l("Enter a finite number."),
+    "int_from_float": _l("Enter a whole number."),
+    "decimal_max_digits": _l("The number is too large."),
+    "decimal_whole_digits": _l("The number is too large."),
+    "list_type": _l("Give a list."),
+    "dict_type": _l("Give an object (JSON {…})."),
+    "model_type": _l("Give an object (JSON {…})."),
+    "model_attributes_type": _l("Give an object (JSON {…})."),
+    "too_long": _l("Too many items."),
+    "too_short": _l("Too few items."),
+    "string_type": _l("Give a text value."),
+    "string_too_long": _l("The text is too long."),
+    "string_too_short": _l("This field is required."),
+    "string_pattern_mismatch": _l("This value has the wrong format."),
+    "bool_type": _l("Give true or false."),
+    "bool_parsing": _l("Give true or false."),
+    "date_parsing": _l("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": _l("Enter a date as YYYY-MM-DD."),
+    "date_type": _l("Enter a date as YYYY-MM-DD."),
+    "extra_forbidden": _l("This field is not expected."),
+    "recursion_loop": _l("The data is nested too deeply."),
+}
+
+
+def error_message(err: dict) -> str:
+    """One pydantic error in the user's language (our own validators' messages are already translated)."""
+    text = ERROR_MESSAGES.get(err["type"])
+    if text is not None:
+        return str(text)
+    return err["msg"].removeprefix("Value error, ")
+
+
+def validation_fields(exc: ValidationError, message: Callable[[dict], str] = error_message) -> list[dict]:
+    return [{"field": ".".join(str(p) for p in e["loc"]), "message": message(e)} for e in exc.errors()]
+
+
+def validation_error(exc: ValidationError, message: Callable[[dict], str] = error_message):
+    return json_error(422, _("Some of the data is not valid."), "validation_error", validation_fields(exc, message))
+
+
+# ---------------------------------------------------------------- bodies and queries
+def read_json():
+    """The request's JSON body: ``(data, None)``, or ``(None, a 400 response)`` when it is not
+    JSON or is nested too deeply. Too large a body is a 413 before it is read
+    (``ntbase.kernel.json_input``)."""
+    if not request.is_json:
         return None, json_error(400, _("The request body must be JSON."), "bad_request")
+    try:
+        return request.get_json(), None
+    except BadRequest as exc:
+        return None, json_error(400, getattr(exc, "ntbase_message", None) or _("The request body must be JSON."),
+                                "bad_request")
+
+
+def parse_body(model: type[BaseModel], message: Callable[[dict], str] = error_message):
+    """Validate the JSON body; on failure return (None, 400/422 response) with field messages."""
+    data, error = read_json()
+    if error is not None:
+        return None, error
     try:
         return model.model_validate(data), None
     except ValidationError as exc:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        return None, json_error(422, _("Some of the data is not valid."), "validation_error", fields)
+        return None, validation_error(exc, message)
 
 
-def parse_query(model: type[BaseModel]):
+def parse_query(model: type[BaseModel], message: Callable[[dict], str] = error_message):
     try:
         return model.model_validate(request.args.to_dict()), None
     except ValidationError as exc:
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
-        return None, json_error(422, _("Some of the data is not valid."), "validation_error", fields)
+        return None, validation_error(exc, message)
