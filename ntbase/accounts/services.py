@@ -141,7 +141,7 @@ def authenticate(login: str, password: str) -> User | None:
     login = (login or "").strip().lower()
     stmt = sa.select(User).where(User.email == login)
     user = db.session.scalar(stmt)
-    if user is None and login.isdigit():
+    if user is None and login.isascii() and login.isdigit():
         user = db.session.scalar(sa.select(User).join(LearnerProfile).where(LearnerProfile.mobile == login))
     if user is None:
         # spend the same time as a real check so timing does not reveal accounts

@@ -189,13 +189,13 @@ def _input_from_form(form, fee_items) -> services.CourseInput:
         room = sf.room_id.data
         sessions.append(services.SessionInput(datetime.combine(sf.day.data, sf.start.data),
                                               datetime.combine(sf.day.data, sf.end.data),
-                                              int(room) if room and str(room).isdigit() else None))
+                                              parse_id(room)))
     room = form.room_id.data
     return services.CourseInput(
         title=form.title.data, category=form.category.data, mode=form.mode.data, sessions=sessions,
         fee_lines=[services.FeeLineInput(f.id, getattr(form, f"fee_{f.id}").data or 0) for f in fee_items],
         hours=services.parse_hours(form.hours.data), is_talent_training=form.is_talent_training.data,
-        teacher_ids=form.teacher_ids.data or [], room_id=int(room) if room and str(room).isdigit() else None,
+        teacher_ids=form.teacher_ids.data or [], room_id=parse_id(room),
         profession_series=form.profession_series.data or [], staff_levels=form.staff_levels.data or [],
         enroll_opens_at=form.enroll_opens_at.data, enroll_closes_at=form.enroll_closes_at.data,
         capacity=form.capacity.data, refund_policy=form.refund_policy.data or "",

@@ -27,7 +27,7 @@ from ntbase.bases.models import TrainingBase
 from ntbase.bases.services import get_base_or_404
 from ntbase.kernel import audit
 from ntbase.kernel.auth import learner_required, office_required, roles_required
-from ntbase.kernel.bounds import page_arg
+from ntbase.kernel.bounds import page_arg, parse_id
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError, PermissionDenied
@@ -79,11 +79,8 @@ def _fmt_arg() -> str:
 
 
 def _year_arg() -> int:
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        return now().year
-    return year if 2011 <= year <= 2100 else now().year
+    year = parse_id(request.args.get("year"))
+    return year if year and 2011 <= year <= 2100 else now().year
 
 
 # ---------------------------------------------------------------- template filters
