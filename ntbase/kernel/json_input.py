@@ -63,6 +63,8 @@ def _too_deep(value: Any, limit: int) -> bool:
 def loads_bounded(data: str | bytes, max_depth: int | None = None, **kwargs) -> Any:
     """``json.loads`` that raises ``JSONTooDeep`` (a ValueError) instead of recursing without end."""
     limit = max_depth if max_depth is not None else _limit("JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH)
+    if len(data) > _limit("JSON_MAX_BYTES", DEFAULT_MAX_BYTES):
+        raise RequestEntityTooLarge()  # a body without Content-Length, cut off one byte past the limit
     try:
         value = json.loads(data, **kwargs)
     except RecursionError as exc:  # deeper than the interpreter's stack: far past any limit
@@ -94,7 +96,9 @@ def _bound_json_body():
     limit = _limit("JSON_MAX_BYTES", DEFAULT_MAX_BYTES)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
-    request.max_content_length = limit  # a chunked body is cut off (413) while it is read
+    # a body without Content-Length (chunked) is read one byte past the limit at most:
+    # werkzeug stops there without an error, and the parser refuses what is longer (413)
+    request.max_content_length = limit + 1
     return None
 
 
