@@ -22,6 +22,7 @@ from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mi
 from ntbase.kernel.i18n import ensure_compiled, select_locale
 from ntbase.security_headers import init_security_headers
 from ntbase.templating import init_templating
+from ntbase.verification.api import CodeConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,6 +71,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     bounds.install(app)  # <int:…> refuses ids beyond the database's integers (a 404), before any route
+    app.url_map.converters["code"] = CodeConverter
     for bp in registry.blueprints():
         app.register_blueprint(bp)
 

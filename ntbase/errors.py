@@ -47,11 +47,11 @@ def init_errors(app) -> None:
         msg = getattr(exc, "ntbase_message", None) or _messages().get(code, exc.description)
         if code == 413 and _wants_json():
             msg = too_large_message()
-        headers = {}
+        # what the exception says in headers stays: Allow on a 405 (RFC 9110), Retry-After…
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if code == 429:
             retry = getattr(exc, "retry_after", None)
             limit = getattr(exc, "limit", None)
-            headers = exc.get_headers() if hasattr(exc, "get_headers") else {}
             if retry:
                 msg = _("Too many requests. Please wait %(s)s seconds and try again.", s=retry)
             elif limit is not None:
@@ -60,11 +60,10 @@ def init_errors(app) -> None:
             payload = {"error": exc.name.lower().replace(" ", "_"), "message": msg}
             resp = jsonify(payload)
             resp.status_code = code
-            for k, v in dict(headers).items():
-                if k.lower() in ("retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
-                    resp.headers[k] = v
+            resp.headers.extend(headers)
             return resp
         resp = app.make_response((render_template("errors/error.html", code=code, message=msg), code))
+        resp.headers.extend(headers)
         return resp
 
     if app.testing and not app.config.get("TEST_ERROR_PAGES"):

@@ -141,7 +141,8 @@ class YearIn(_In):
 class AssessPeriodRequest(_In):
     start_year: Year
     end_year: Year
-    years: dict[str, YearIn] = Field(default_factory=dict)
+    years: dict[str, YearIn] = Field(default_factory=dict, json_schema_extra={
+        "propertyNames": {"pattern": "^(20(1[1-9]|[2-9][0-9])|2100)$"}, "maxProperties": 10})
 
     @field_validator("years")
     @classmethod

@@ -11,16 +11,20 @@ the JSON Schemas). Errors are JSON: {"error": code, "message": text, "fields": [
 """
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 from werkzeug.exceptions import BadRequest
 
 from ntbase.kernel.bounds import MAX_ID, Count, Id  # noqa: F401 - Id, Count: for the domains' schemas
+from ntbase.kernel.db import CST
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,43 +34,54 @@ SCHEMAS: dict[str, type[BaseModel]] = {}
 
 
 def _openapi_path(rule: str) -> str:
-    import re
-
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def document(summary: str, *, path: str, method: str = "get", response: type[BaseModel] | None = None,
              body: type[BaseModel] | None = None, query: dict[str, dict] | None = None,
              tags: list[str] | None = None, security: list[str] | None = None,
-             errors: dict[int, str] | None = None) -> Callable:
-    """Record one operation of the OpenAPI document. ``path`` is the Flask rule under /api/v1."""
+             errors: dict[int, str | tuple[str, type[BaseModel]]] | None = None, status: int = 200,
+             path_params: dict[str, dict] | None = None) -> Callable:
+    """Record one operation of the OpenAPI document. ``path`` is the Flask rule under /api/v1.
+
+    ``errors`` maps a status to its description (the body is an ``Error``), or to
+    ``(description, Model)`` when that answer has another shape. ``status`` is the success
+    code (201 for a creation). An operation with a body also answers 400 (not JSON, nested
+    too deeply) and 413 (too large): ``ntbase.kernel.json_input``. ``path_params`` overrides
+    the schema of a path variable (a pattern for a string)."""
 
     def decorator(view):
         op: dict[str, Any] = {"summary": summary, "tags": tags or [], "responses": {}}
         params = []
-        import re
-
         for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", path):
             schema = ({"type": "integer", "minimum": 0, "maximum": MAX_ID} if converter == "int"
                       else {"type": "string"})
+            schema = (path_params or {}).get(name, schema)
             params.append({"name": name, "in": "path", "required": True, "schema": schema})
         for name, schema in (query or {}).items():
             params.append({"name": name, "in": "query", "required": False, "schema": schema})
         if params:
             op["parameters"] = params
+        answers = dict(errors or {})
         if body is not None:
             SCHEMAS[body.__name__] = body
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{body.__name__}"}}}}
+            answers.setdefault(400, "The body is not JSON, or is nested too deeply")
+            answers.setdefault(413, "The body is too large")
         if response is not None:
             SCHEMAS[response.__name__] = response
-            op["responses"]["200"] = {"description": "OK", "content": {"application/json": {
+            op["responses"][str(status)] = {"description": "OK", "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{response.__name__}"}}}}
         else:
-            op["responses"]["200"] = {"description": "OK"}
-        for code, text in (errors or {}).items():
+            op["responses"][str(status)] = {"description": "OK"}
+        for code, answer in sorted(answers.items()):
+            text, model = answer if isinstance(answer, tuple) else (answer, None)
+            if model is not None:
+                SCHEMAS[model.__name__] = model
+            ref = f"#/components/schemas/{model.__name__ if model is not None else 'Error'}"
             op["responses"][str(code)] = {"description": text, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Error"}}}}
+                "schema": {"$ref": ref}}}}
         if security:
             op["security"] = [{s: []} for s in security]
         OPERATIONS.setdefault("/api/v1" + _openapi_path(path), {})[method.lower()] = op
@@ -84,7 +99,24 @@ def json_error(status: int, message: str, error: str = "invalid", fields: list |
     return resp
 
 
-# ---------------------------------------------------------------- bounded input types (#15.2)
+# ---------------------------------------------------------------- types of the schemas
+def _with_offset(value: datetime) -> datetime:
+    return value.replace(tzinfo=CST) if value.tzinfo is None else value
+
+
+# Stored datetimes are naive China Standard Time; the API says so (RFC 3339 needs an offset):
+# "2026-03-01T09:00:00+08:00"
+LocalDateTime = Annotated[datetime, AfterValidator(_with_offset)]
+
+
+def _iso_date_text(value):
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError(_("Enter a date as YYYY-MM-DD."))  # pydantic would read "0" as 1970-01-01
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
 # pydantic error type -> a message the person understands, in their language
 ERROR_MESSAGES = {
     "missing": _l("This field is required."),
@@ -162,7 +194,8 @@ def parse_body(model: type[BaseModel], message: Callable[[dict], str] = error_me
     if error is not None:
         return None, error
     try:
-        return model.model_validate(data), None
+        # strict JSON: an integer field takes 3, not 3.0, "3" or false (what the document says)
+        return model.model_validate_json(json.dumps(data), strict=True), None
     except ValidationError as exc:
         return None, validation_error(exc, message)
 
