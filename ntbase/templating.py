@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from ntbase.certificates import codes
 from ntbase.kernel.enums import profession_title
 from ntbase.kernel.formatting import format_hours
 
@@ -99,6 +100,8 @@ def init_templating(app) -> None:
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
     app.jinja_env.globals["footer_items"] = _footer_items
+    # a code that parses (its check character computed), for examples next to code fields
+    app.jinja_env.globals["example_code"] = codes.display(codes.EXAMPLE_CODE)
     app.jinja_env.filters["yuan"] = fen_to_yuan
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["dt"] = fmt_dt

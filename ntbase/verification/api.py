@@ -38,6 +38,8 @@ class VerifyOut(BaseModel):
     counted_total: str | None = None
     public_hours: str | None = None
     complies: bool | None = None
+    problem: str | None = Field(None, description="Malformed only: empty | length | characters | check "
+                                                  "(check: a character was probably mistyped)")
     message: str = ""
 
 
@@ -54,17 +56,18 @@ class SignatureOut(BaseModel):
     message: str = ""
 
 
-def _message(result: lookup.VerifyResult) -> str:
+def _message(result: lookup.VerifyResult, raw: str = "") -> str:
+    if result.state == "malformed":
+        return lookup.malformed_message(raw)
     return {
         "valid": _("This certificate is valid."),
         "revoked": _("This certificate has been revoked."),
         "unknown": _("No certificate or statement has this code."),
-        "malformed": _("This is not a valid code. Check the code: 15 letters and digits."),
     }[result.state]
 
 
-def _out(result: lookup.VerifyResult) -> dict:
-    return dict(result.as_dict(), message=_message(result))
+def _out(result: lookup.VerifyResult, raw: str = "") -> dict:
+    return dict(result.as_dict(), message=_message(result, raw))
 
 
 @bp.get("/certificates/<code:code>")
@@ -79,7 +82,7 @@ def _out(result: lookup.VerifyResult) -> dict:
                   429: "Too many look-ups"})
 def certificate_by_code(code: str):
     result = lookup.verify_code(code)
-    resp = jsonify(_out(result))
+    resp = jsonify(_out(result, code))
     # an unknown code answers 200 with the same shape as a found one: nothing to tell apart
     resp.status_code = 422 if result.state == "malformed" else 200
     return resp
