@@ -52,6 +52,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),
+        # staff looking people up by full ID number (manual enrollment, title applicants)
+        "ID_LOOKUP_RATE_LIMIT": os.environ.get("ID_LOOKUP_RATE_LIMIT", "30 per 10 minutes"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
         # JSON bodies (the API, the payment webhooks): at most this many bytes and levels
         "JSON_MAX_BYTES": int(os.environ.get("JSON_MAX_BYTES", 1024 * 1024)),

@@ -33,6 +33,7 @@ from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError, PermissionDenied
 from ntbase.kernel.extensions import limiter
 from ntbase.kernel.forms import attach_error
+from ntbase.kernel.limits import id_number_lookup
 from ntbase.kernel.security import mask_id_number, normalize_id_number
 from ntbase.office import auditlog, bulk, person, services, stats
 from ntbase.office.forms import (
@@ -333,6 +334,7 @@ def _file_response(ev) -> Response:
 
 # ---------------------------------------------------------------- title applicants
 @bp.route("/office/applicants", methods=["GET", "POST"])
+@id_number_lookup  # adding an applicant looks the ID number up (#15.5)
 @office_required
 def applicants():
     year = _year_arg()
