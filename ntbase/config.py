@@ -64,6 +64,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "CACHE_ENABLED": _bool("CACHE_ENABLED", True),
         "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
+        # attendance of a session can be recorded from this many minutes before it starts
+        "ATTENDANCE_OPENS_MINUTES_BEFORE": int(os.environ.get("ATTENDANCE_OPENS_MINUTES_BEFORE", 30)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),
         "PAYMENT_WEBHOOK_TOLERANCE": 300,
         # the built-in sandbox pay page; turn off where a real provider is plugged in

@@ -77,7 +77,8 @@ def roster(course_id: int, session_id: int):
     enrollments = services.roster_enrollments(course.id)
     marks = services.session_attendance(session)
     return render_template("attendance/roster.html", course=course, session=session, enrollments=enrollments,
-                           marks=marks, form=form)
+                           marks=marks, form=form, opens_at=services.attendance_opens_at(session),
+                           is_open=services.is_open_for_attendance(session))
 
 
 @bp.get("/manage/courses/<int:course_id>/sessions/<int:session_id>/venue")
@@ -89,7 +90,9 @@ def venue(course_id: int, session_id: int):
     token = services.venue_token(session, t)
     target = url_for("attendance.checkin_venue", session_id=session.id, token=token, _external=True)
     return render_template("attendance/venue.html", course=course, session=session, qr=qr_svg(target, scale=8),
-                           target=target, refresh=services.seconds_to_next_window(t) + 1)
+                           target=target, refresh=services.seconds_to_next_window(t) + 1,
+                           opens_at=services.attendance_opens_at(session),
+                           is_open=services.is_open_for_attendance(session, t))
 
 
 @bp.route("/manage/courses/<int:course_id>/sessions/<int:session_id>/scan", methods=["GET", "POST"])
