@@ -58,6 +58,7 @@ DEMO = [
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
     "ntbase.certificates.demo",
+    "ntbase.attendance.demo",  # after certificates: an ended course left for staff to complete
     "ntbase.office.demo",
 ]
 

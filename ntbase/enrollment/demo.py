@@ -25,10 +25,6 @@ def _open_course(free: bool, at) -> Course | None:
 
 
 def load() -> None:
-    from ntbase.enrollment.services import enroll_learner
-    from ntbase.payments.models import PaymentIntent, PaymentState
-    from ntbase.payments.states import transition as pay_transition
-
     learner = db.session.scalar(sa.select(User).where(User.email == DEMO_LEARNER))
     if learner is None:
         return
@@ -40,15 +36,22 @@ def load() -> None:
         if course is None:
             continue
         try:
-            enrollment = enroll_learner(course, learner, now=at)
+            enroll_and_pay(course, learner, at)
         except DomainError:
             continue
-        if enrollment.state == EnrollmentState.HELD:
-            # settle it as the sandbox would, without needing a request context
-            intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
-            pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat",
-                           succeeded_at=at)
-            from ntbase.enrollment.services import on_payment_succeeded
-
-            on_payment_succeeded(intent, at)
     db.session.flush()
+
+
+def enroll_and_pay(course: Course, learner: User, at) -> Enrollment:
+    """Enroll ``learner`` at time ``at`` as they would themselves; a paid seat is paid at once
+    through the sandbox (settled as its webhook would, without a request)."""
+    from ntbase.enrollment.services import enroll_learner, on_payment_succeeded
+    from ntbase.payments.models import PaymentIntent, PaymentState
+    from ntbase.payments.states import transition as pay_transition
+
+    enrollment = enroll_learner(course, learner, now=at)
+    if enrollment.state == EnrollmentState.HELD:
+        intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
+        pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat", succeeded_at=at)
+        on_payment_succeeded(intent, at)
+    return enrollment
