@@ -10,15 +10,11 @@ from markupsafe import Markup
 
 from ntbase.certificates import codes
 from ntbase.kernel.enums import profession_title
-from ntbase.kernel.formatting import format_hours
+from ntbase.kernel.formatting import format_hours, format_yuan
 
 
 def fen_to_yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+    return format_yuan(fen)
 
 
 def fmt_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

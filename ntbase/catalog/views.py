@@ -201,6 +201,7 @@ def _input_from_form(form, fee_items) -> services.CourseInput:
         capacity=form.capacity.data, refund_policy=form.refund_policy.data or "",
         refund_cutoff_hours=form.refund_cutoff_hours.data, description_md=form.description_md.data or "",
         change_reason=form.change_reason.data or "",
+        confirm_unusual_price=bool(form.confirm_price.data),
     )
 
 
@@ -212,10 +213,22 @@ def _attach(form, err: DomainError) -> None:
         attach_error(form, err)
 
 
+def _fee_lines(form, fee_items) -> tuple[list[tuple], int]:
+    """(item, field, quantity, amount in fen) per declared fee item as typed, and the total:
+    the page shows each line's amount and the price without JavaScript too."""
+    lines = []
+    for item in fee_items:
+        f = getattr(form, f"fee_{item.id}")
+        q = f.data if isinstance(f.data, int) and 0 <= f.data <= 1000 else 0
+        lines.append((item, f, q, q * item.amount_fen))
+    return lines, sum(line[3] for line in lines)
+
+
 def _render_course_form(base, form, fee_items, course=None):
     status = 422 if (form.errors or form.form_errors or form.fee_errors) else 200
+    lines, total = _fee_lines(form, fee_items)
     return render_template("catalog/course_form.html", base=base, form=form, fee_items=fee_items, course=course,
-                           missing=disclosure_missing_parts(base)), status
+                           fee_lines=lines, price_total=total, missing=disclosure_missing_parts(base)), status
 
 
 @bp.route("/manage/bases/<int:base_id>/courses/new", methods=["GET", "POST"])
