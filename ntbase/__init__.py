@@ -15,13 +15,14 @@ from ntbase.accounts.login import init_login
 from ntbase.cli import ntbase_cli
 from ntbase.config import load_config
 from ntbase.errors import init_errors
-from ntbase.kernel import jobs, uow
+from ntbase.kernel import bounds, jobs, json_input, uow
 from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object
 from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
 from ntbase.security_headers import init_security_headers
 from ntbase.templating import init_templating
+from ntbase.verification.api import CodeConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     app.config.update(load_config(app.instance_path, test_config))
-    app.json.ensure_ascii = False
+    json_input.init_app(app)  # bounded JSON bodies (size, depth); Chinese unescaped
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -72,6 +73,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    bounds.install(app)  # <int:…> refuses ids beyond the database's integers (a 404), before any route
+    app.url_map.converters["code"] = CodeConverter
     for bp in registry.blueprints():
         app.register_blueprint(bp)
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import logging
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ntbase import registry
@@ -9,6 +12,7 @@ from ntbase.demo import load_demo
 from ntbase.kernel.enums import Role
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.i18n import compile_translations
+from ntbase.kernel.jobs import jobs_of
 from ntbase.kernel.uow import unit_of_work
 
 ntbase_cli = AppGroup("ntbase", help="NTBase administration commands.")
@@ -51,12 +55,6 @@ def i18n_command():
 @click.option("--workers", type=int, default=None, help="Worker threads (default: JOBS_WORKERS, 2).")
 def worker_command(workers):
     """Run the background jobs and the periodic schedule (Huey consumer) until stopped."""
-    import logging
-
-    from flask import current_app
-
-    from ntbase.kernel.jobs import jobs_of
-
     jobs = jobs_of()
     if jobs.huey.immediate:
         raise click.ClickException("JOBS_URL=immediate runs jobs where they are enqueued: no worker needed")
@@ -72,8 +70,6 @@ def worker_command(workers):
 @ntbase_cli.command("run-jobs")
 def run_jobs_command():
     """Run the jobs waiting in the queue once, here, and exit (where no worker runs)."""
-    from ntbase.kernel.jobs import jobs_of
-
     click.echo(f"ran {jobs_of().run_pending()} job(s)")
 
 

@@ -54,7 +54,12 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "60 per minute"),
+        # staff looking people up by full ID number (manual enrollment, title applicants)
+        "ID_LOOKUP_RATE_LIMIT": os.environ.get("ID_LOOKUP_RATE_LIMIT", "30 per 10 minutes"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)),
+        # JSON bodies (the API, the payment webhooks): at most this many bytes and levels
+        "JSON_MAX_BYTES": int(os.environ.get("JSON_MAX_BYTES", 1024 * 1024)),
+        "JSON_MAX_DEPTH": int(os.environ.get("JSON_MAX_DEPTH", 32)),
         # page cache: redis://… shares it (and its invalidation) across app servers
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),
@@ -81,6 +86,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("DELIVERY_MAX_ATTEMPTS", 8)),
         "HOLD_MINUTES": int(os.environ.get("NTBASE_HOLD_MINUTES", 15)),
         "OFFER_MINUTES": int(os.environ.get("NTBASE_OFFER_MINUTES", 60 * 24)),
+        # attendance of a session can be recorded from this many minutes before it starts
+        "ATTENDANCE_OPENS_MINUTES_BEFORE": int(os.environ.get("ATTENDANCE_OPENS_MINUTES_BEFORE", 30)),
         "PAYMENT_WEBHOOK_SECRET": os.environ.get("PAYMENT_WEBHOOK_SECRET"),
         "PAYMENT_WEBHOOK_TOLERANCE": 300,
         # the built-in sandbox pay page; turn off where a real provider is plugged in

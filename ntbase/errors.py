@@ -10,12 +10,14 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ntbase.kernel.extensions import db, limiter
+from ntbase.kernel.json_input import JSON_PATHS, too_large_message
 
 log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/.well-known/")
+    return (request.path.startswith(("/api/", "/.well-known/") + JSON_PATHS)
+            or (request.is_json and request.method not in ("GET", "HEAD")))
 
 
 def _messages():
@@ -56,12 +58,15 @@ def init_errors(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500
-        msg = _messages().get(code, exc.description)
-        headers = {}
+        msg = getattr(exc, "ntbase_message", None) or _messages().get(code, exc.description)
+        if code == 413 and _wants_json():
+            msg = too_large_message()
+        # what the exception says in headers stays: Allow on a 405 (RFC 9110), Retry-After…
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if code == 429:
             retry = _retry_after(exc)
-            headers = {"Retry-After": str(retry)} if retry else {}
             if retry:
+                headers = [(k, v) for k, v in headers if k.lower() != "retry-after"] + [("Retry-After", str(retry))]
                 msg = _("Too many requests. Please wait %(s)s seconds and try again.", s=retry)
         if _wants_json():
             payload = {"error": exc.name.lower().replace(" ", "_"), "message": msg}
@@ -69,7 +74,7 @@ def init_errors(app) -> None:
             resp.status_code = code
         else:
             resp = app.make_response((render_template("errors/error.html", code=code, message=msg), code))
-        resp.headers.update(headers)
+        resp.headers.extend(headers)
         return resp
 
     if app.testing and not app.config.get("TEST_ERROR_PAGES"):

@@ -81,7 +81,7 @@ DEMO = [
     "ntbase.hours.demo",
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
-    "ntbase.attendance.demo",
+    "ntbase.attendance.demo",  # a finished course with its certificate, and one left for staff to complete
     "ntbase.employers.demo",
     "ntbase.office.complaints.demo",
     "ntbase.office.applicants.demo",

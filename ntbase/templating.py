@@ -10,18 +10,15 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ntbase.accounts.services import unread_notice_count
+from ntbase.certificates import codes
 from ntbase.kernel.cache import personal, register_filler
 from ntbase.kernel.db import now
 from ntbase.kernel.enums import TitleLevel, profession_title
-from ntbase.kernel.formatting import format_hours
+from ntbase.kernel.formatting import format_hours, format_yuan
 
 
 def fen_to_yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(int(fen))
-    return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+    return format_yuan(fen)
 
 
 def fmt_dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -97,6 +94,8 @@ def init_templating(app) -> None:
     app.jinja_env.globals["nav_items"] = _nav_items
     app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
     app.jinja_env.globals["footer_items"] = _footer_items
+    # a code that parses (its check character computed), for examples next to code fields
+    app.jinja_env.globals["example_code"] = codes.display(codes.EXAMPLE_CODE)
     app.jinja_env.filters["yuan"] = fen_to_yuan
     app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["dt"] = fmt_dt

@@ -1,8 +1,10 @@
 """Add or update zh_CN translations in one domain's .po part.
 
 Usage: python scripts/po_add.py <part-name> translations.json
-where the JSON maps English msgid -> Chinese msgstr. Existing entries are kept
-unless the JSON gives them again. Then run `python -m ntbase.i18n_check`.
+where the JSON maps English msgid -> Chinese msgstr, or is a list of
+{"msgctxt": "...", "msgid": "...", "msgstr": "..."} for words used in more than one sense
+(``pgettext(context, msgid)``). Existing entries are kept unless the JSON gives them
+again. Then run `python -m ntbase.i18n_check`.
 """
 from __future__ import annotations
 
@@ -25,8 +27,10 @@ def main(part: str, source: str) -> None:
     else:
         cat = Catalog(locale="zh_CN", project="NTBase", domain="messages")
     data = json.loads(Path(source).read_text(encoding="utf-8"))
-    for msgid, msgstr in data.items():
-        cat.add(msgid, msgstr)
+    entries = ([(e.get("msgctxt"), e["msgid"], e["msgstr"]) for e in data] if isinstance(data, list)
+               else [(None, msgid, msgstr) for msgid, msgstr in data.items()])
+    for context, msgid, msgstr in entries:
+        cat.add(msgid, msgstr, context=context)
     with path.open("wb") as fh:
         write_po(fh, cat, width=0, omit_header=False, sort_output=True)
     print(f"{path}: {len(cat)} entries")

@@ -13,7 +13,9 @@ def _title_choices():
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(REQUIRED)])
+    login = StringField(_l("E-mail, mobile number or ID number"), validators=[DataRequired(REQUIRED)],
+                        description=_l("Learners may log in with their 18-character resident ID number."),
+                        render_kw={"autocomplete": "username", "autocapitalize": "off", "spellcheck": "false"})
     password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
 
 

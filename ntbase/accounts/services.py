@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -22,12 +23,14 @@ from ntbase.kernel.security import (
     hash_password,
     id_hash,
     mask_id_number,
+    normalize_id_number,
     password_problem,
     validate_id_number,
     validate_mobile,
 )
 
 log = logging.getLogger(__name__)
+ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def id_number_message(reason: str) -> str:
@@ -146,11 +149,24 @@ def create_user(email: str, password: str, role: Role, base_id: int | None = Non
     return user
 
 
+def looks_like_id_number(text: str) -> bool:
+    """18 characters, 17 digits and a digit or X: what a resident ID number looks like."""
+    return bool(ID_NUMBER_SHAPE.fullmatch(normalize_id_number(text)))
+
+
 def authenticate(login: str, password: str) -> User | None:
-    login = (login or "").strip().lower()
+    """The user whose e-mail, mobile number or resident ID number (a learner's, looked up by
+    its keyed hash: the number itself is never stored, logged or shown) is ``login``."""
+    raw = (login or "").strip()
+    login = raw.lower()
     stmt = sa.select(User).where(User.email == login)
     user = db.session.scalar(stmt)
-    if user is None and login.isdigit():
+    if user is None and looks_like_id_number(raw):
+        try:
+            user = find_learner_by_id_number(validate_id_number(raw))
+        except IdNumberError:
+            user = None  # a mistyped number is a failed log-in like any other
+    elif user is None and login.isascii() and login.isdigit():
         user = db.session.scalar(sa.select(User).join(LearnerProfile).where(LearnerProfile.mobile == login))
     if user is None:
         # spend the same time as a real check so timing does not reveal accounts

@@ -54,7 +54,9 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
-            form.password.errors.append(_("The e-mail/mobile number or password is not correct."))
+            form.password.errors.append(_("The e-mail, mobile number, ID number or password is not correct."))
+            if services.looks_like_id_number(form.login.data or ""):
+                form.login.data = ""  # a full ID number is never sent back into a page
         else:
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -143,6 +143,25 @@ def _set_attendance(session: CourseSession, enrollment: Enrollment, present: boo
     return row
 
 
+def attendance_opens_at(session: CourseSession) -> datetime:
+    """Attendance of a session can be recorded from shortly before it starts
+    (``ATTENDANCE_OPENS_MINUTES_BEFORE``, default 30), never for a session still to come."""
+    minutes = int(current_app.config.get("ATTENDANCE_OPENS_MINUTES_BEFORE", 30))
+    return session.starts_at - timedelta(minutes=minutes)
+
+
+def is_open_for_attendance(session: CourseSession, at: datetime | None = None) -> bool:
+    return (at or _now()) >= attendance_opens_at(session)
+
+
+def require_open_for_attendance(session: CourseSession, at: datetime, field: str | None = None) -> None:
+    opens = attendance_opens_at(session)
+    if at < opens:
+        raise DomainError(_("Attendance for this session can be recorded from %(when)s on, shortly before it "
+                            "starts at %(start)s.", when=opens.strftime("%Y-%m-%d %H:%M"),
+                            start=session.starts_at.strftime("%H:%M")), field=field)
+
+
 def _require_on_roster(enrollment: Enrollment, session: CourseSession) -> None:
     if enrollment.course_id != session.course_id:
         raise DomainError(_("This learner is not enrolled in this course."), field="token")
@@ -155,6 +174,7 @@ def save_roster(session: CourseSession, present_ids: set[int], actor_id: int | N
     """Record the ticked roster for one session: ticked learners present, the others
     absent. Returns (present, absent) counts."""
     at = now or _now()
+    require_open_for_attendance(session, at)
     enrollments = roster_enrollments(session.course_id)
     existing = {a.enrollment_id: a for a in db.session.scalars(
         sa.select(Attendance).where(Attendance.session_id == session.id))}
@@ -201,6 +221,7 @@ def checkin_learner_qr(session: CourseSession, raw_token: str, actor_id: int | N
         raise DomainError(_("This check-in code is not known. Ask the learner to open their QR again."),
                           field="token")
     _require_on_roster(enrollment, session)
+    require_open_for_attendance(session, now or _now(), field="token")
     _set_attendance(session, enrollment, True, METHOD_LEARNER_QR, actor_id, now or _now())
     return enrollment
 
@@ -209,6 +230,7 @@ def checkin_venue_qr(session: CourseSession, token: str, learner_id: int,
                      now: datetime | None = None) -> Enrollment:
     """A logged-in learner scanned the code shown at the venue."""
     at = now or _now()
+    require_open_for_attendance(session, at)
     if not venue_token_is_current(session, token, at):
         raise DomainError(_("This check-in code has expired. Scan the code shown at the venue again."))
     enrollment = db.session.scalar(sa.select(Enrollment).where(

@@ -12,6 +12,7 @@ from ntbase.certificates.pdf import qr_svg
 from ntbase.enrollment import services as enrollments
 from ntbase.enrollment.models import Enrollment
 from ntbase.kernel.auth import learner_required, require_base_manager
+from ntbase.kernel.bounds import parse_id, parse_ids
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import submit
@@ -68,7 +69,7 @@ def roster(course_id: int, session_id: int):
             n = services.mark_all_present(session, current_user.id)
             flash(_("All %(n)s learners marked present.", n=n), "success")
         else:
-            ids = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+            ids = parse_ids(request.form.getlist("present"))
             present, absent = services.save_roster(session, ids, current_user.id)
             flash(_("Attendance saved: %(present)s present, %(absent)s absent.", present=present, absent=absent),
                   "success")
@@ -76,7 +77,8 @@ def roster(course_id: int, session_id: int):
     enrollments = services.roster_enrollments(course.id)
     marks = services.session_attendance(session)
     return render_template("attendance/roster.html", course=course, session=session, enrollments=enrollments,
-                           marks=marks, form=form)
+                           marks=marks, form=form, opens_at=services.attendance_opens_at(session),
+                           is_open=services.is_open_for_attendance(session))
 
 
 @bp.get("/manage/courses/<int:course_id>/sessions/<int:session_id>/venue")
@@ -88,7 +90,9 @@ def venue(course_id: int, session_id: int):
     token = services.venue_token(session, t)
     target = url_for("attendance.checkin_venue", session_id=session.id, token=token, _external=True)
     return render_template("attendance/venue.html", course=course, session=session, qr=qr_svg(target, scale=8),
-                           target=target, refresh=services.seconds_to_next_window(t) + 1)
+                           target=target, refresh=services.seconds_to_next_window(t) + 1,
+                           opens_at=services.attendance_opens_at(session),
+                           is_open=services.is_open_for_attendance(session, t))
 
 
 @bp.route("/manage/courses/<int:course_id>/sessions/<int:session_id>/scan", methods=["GET", "POST"])
@@ -178,8 +182,8 @@ def checkin_enrollment(token: str):
     require_base_manager(course.base_id)
     sessions = list(course.sessions)
     chosen = None
-    wanted = request.values.get("s", type=int)
-    if wanted is not None:
+    if request.values.get("s"):
+        wanted = parse_id(request.values["s"])
         chosen = next((s for s in sessions if s.id == wanted), None)
         if chosen is None:
             abort(404)

@@ -2,7 +2,6 @@
 drafts and courses of bases that are not certified are not there (404)."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -16,7 +15,8 @@ from ntbase.bases.services import current_disclosure, list_public_bases, parse_y
 from ntbase.catalog import services
 from ntbase.catalog.models import Course, CourseStatus
 from ntbase.catalog.search import PER_PAGE, CatalogFilters, search_courses
-from ntbase.kernel.api import bp, document, json_error, parse_query
+from ntbase.kernel.api import IsoDate, LocalDateTime, bp, document, json_error, parse_query
+from ntbase.kernel.bounds import MAX_ID, Id
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import PROFESSION_CODES, CertificationStatus
 from ntbase.kernel.errors import DomainError
@@ -40,7 +40,7 @@ class BaseOut(BaseModel):
 
 class DisclosureOut(BaseModel):
     version: int
-    published_at: datetime
+    published_at: LocalDateTime
     scope: dict
     fees: dict
     people: dict
@@ -56,8 +56,8 @@ class BaseListOut(BaseModel):
 
 
 class SessionOut(BaseModel):
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
     room: str | None = None
 
 
@@ -87,10 +87,10 @@ class CourseOut(BaseModel):
     is_talent_training: bool
     capacity: int
     seats_left: int
-    first_session_at: datetime | None
-    last_session_at: datetime | None
-    enroll_opens_at: datetime
-    enroll_closes_at: datetime
+    first_session_at: LocalDateTime | None
+    last_session_at: LocalDateTime | None
+    enroll_opens_at: LocalDateTime
+    enroll_closes_at: LocalDateTime
     staff_levels: list[str]
     profession_series: list[str]
     teachers: list[str]
@@ -120,18 +120,22 @@ class CoursePageOut(BaseModel):
     total: int
 
 
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+YUAN_PATTERN = r"^(?:[0-9]{1,6}(?:\.[0-9]{1,2})?|1000000(?:\.00?)?)$"  # 0 … ¥1,000,000, fen at most
+
+
 class CourseQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     q: str = Field("", max_length=100)
-    base: int | None = None
+    base: Id | None = None
     category: Literal["public", "specialized", "elective"] | None = None
     mode: Literal["in_person", "online", "blended"] | None = None
-    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
-    date_from: date | None = None
-    date_to: date | None = None
-    price_min: str | None = Field(None, description="yuan")
-    price_max: str | None = Field(None, description="yuan")
+    month: str | None = Field(None, pattern=MONTH_PATTERN)
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
+    price_min: str | None = Field(None, pattern=YUAN_PATTERN, description="yuan")
+    price_max: str | None = Field(None, pattern=YUAN_PATTERN, description="yuan")
     staff_level: Literal["junior", "intermediate", "sub_senior", "senior"] | None = None
     profession: str | None = None
 
@@ -154,23 +158,28 @@ class CourseQuery(BaseModel):
     per_page: int = Field(PER_PAGE, ge=1, le=100)
 
 
+def _or_empty(schema: dict) -> dict:
+    """A filter left empty (``?category=``, an untouched form field) means any."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 COURSE_QUERY_DOC = {
-    "q": {"type": "string", "description": "keyword (title, description, teacher names)"},
-    "base": {"type": "integer"},
-    "category": {"type": "string", "enum": ["public", "specialized", "elective"]},
-    "mode": {"type": "string", "enum": ["in_person", "online", "blended"]},
-    "month": {"type": "string", "example": "2026-05"},
-    "date_from": {"type": "string", "format": "date"},
-    "date_to": {"type": "string", "format": "date"},
-    "price_min": {"type": "string", "description": "yuan"},
-    "price_max": {"type": "string", "description": "yuan"},
-    "staff_level": {"type": "string", "enum": ["junior", "intermediate", "sub_senior", "senior"]},
-    "profession": {"type": "string", "enum": PROFESSION_CODES},
-    "seats_left": {"type": "boolean"},
-    "include_past": {"type": "boolean"},
-    "sort": {"type": "string", "enum": ["start", "price", "-price"]},
-    "page": {"type": "integer", "minimum": 1},
-    "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+    "q": {"type": "string", "maxLength": 100, "description": "keyword (title, description, teacher names)"},
+    "base": _or_empty({"type": "integer", "minimum": 1, "maximum": MAX_ID}),
+    "category": _or_empty({"type": "string", "enum": ["public", "specialized", "elective"]}),
+    "mode": _or_empty({"type": "string", "enum": ["in_person", "online", "blended"]}),
+    "month": _or_empty({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-05"}),
+    "date_from": _or_empty({"type": "string", "format": "date"}),
+    "date_to": _or_empty({"type": "string", "format": "date"}),
+    "price_min": _or_empty({"type": "string", "pattern": YUAN_PATTERN, "description": "yuan, e.g. 200 or 199.50"}),
+    "price_max": _or_empty({"type": "string", "pattern": YUAN_PATTERN, "description": "yuan, e.g. 200 or 199.50"}),
+    "staff_level": _or_empty({"type": "string", "enum": ["junior", "intermediate", "sub_senior", "senior"]}),
+    "profession": _or_empty({"type": "string", "enum": PROFESSION_CODES}),
+    "seats_left": _or_empty({"type": "boolean"}),
+    "include_past": _or_empty({"type": "boolean"}),
+    "sort": _or_empty({"type": "string", "enum": ["start", "price", "-price"]}),
+    "page": _or_empty({"type": "integer", "minimum": 1, "maximum": 10000}),
+    "per_page": _or_empty({"type": "integer", "minimum": 1, "maximum": 100}),
 }
 
 

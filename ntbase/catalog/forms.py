@@ -71,6 +71,8 @@ class CourseForm(FlaskForm):
     description_md = TextAreaField(_l("Description (Markdown)"), validators=[Length(max=20000)],
                                    render_kw={"rows": 8},
                                    description=_l("Plain text or Markdown: **bold**, lists with -, links. HTML is removed."))
+    # shown only when the price is far above the base's usual ones (#15.13)
+    confirm_price = BooleanField(_l("Yes, this price is right"))
     change_reason = TextAreaField(_l("Reason for the change"), validators=[Length(max=2000)],
                                   description=_l("Needed when learners have enrolled and you change the price, schedule "
                                                  "or place, or cut the hours; each of them is notified."))

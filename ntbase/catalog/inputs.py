@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ntbase.catalog.models import CourseMode
+from ntbase.kernel.bounds import MAX_INT, Id
 from ntbase.kernel.enums import PROFESSION_CODES, Category, TitleLevel
 from ntbase.kernel.errors import DomainError
 
@@ -36,6 +37,7 @@ def _messages() -> dict[str, str]:
         "sessions": _("Add at least one session (date, start and end time)."),
         "hours": _("Enter hours as a number with at most one decimal place."),
         "teacher_ids": _("Choose at least one teacher."),
+        "room_id": _("Choose a room of this base."),
         "capacity": _("Enter a whole number of at least 1."),
         "refund_cutoff_hours": _("Enter a whole number of hours."),
         "refund_policy": _("At most %(n)s characters.", n=5000),
@@ -60,7 +62,7 @@ class SessionIn(BaseModel):
 
     starts_at: datetime
     ends_at: datetime
-    room_id: int | None = None
+    room_id: Id | None = None
     topic: str = ""
 
     @model_validator(mode="after")
@@ -74,7 +76,7 @@ class SessionIn(BaseModel):
 
 
 class FeeLineIn(BaseModel):
-    fee_item_id: int
+    fee_item_id: Id
     quantity: int = Field(1, ge=0, le=1000)
 
 
@@ -85,12 +87,12 @@ class CourseFields(BaseModel):
     profession_series: list[str] = []
     staff_levels: list[str] = []
     fee_lines: list[FeeLineIn] = []
-    price_fen: int | None = Field(None, ge=0)
+    price_fen: int | None = Field(None, ge=0, le=MAX_INT)
     sessions: list[SessionIn] = Field(min_length=1)
-    room_id: int | None = None
+    room_id: Id | None = None
     is_talent_training: bool = False
     hours: Decimal | None = None
-    teacher_ids: list[int] = Field(min_length=1)
+    teacher_ids: list[Id] = Field(min_length=1)
     capacity: int = Field(ge=1)
     enroll_opens_at: datetime | None = None
     enroll_closes_at: datetime | None = None

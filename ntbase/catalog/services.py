@@ -42,6 +42,7 @@ from ntbase.catalog.models import (
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
+from ntbase.kernel.formatting import format_yuan
 
 # Art. 17(2)/(3): hours per day of training
 HOURS_PER_DAY = Decimal("6")
@@ -93,9 +94,33 @@ class CourseInput:
     refund_cutoff_hours: int = 24
     description_md: str = ""
     change_reason: str = ""  # required when price/schedule/location change after enrollments
+    # the person saw that the price is far above the base's usual ones and confirmed it (#15.13)
+    confirm_unusual_price: bool = False
 
 
 # ---------------------------------------------------------------- pure helpers
+UNUSUAL_PRICE_FACTOR = 3
+UNUSUAL_PRICE_MIN_PEERS = 3
+
+
+def unusual_price_limit(price_fen: int, peer_prices: list[int]) -> int | None:
+    """The price above which ``price_fen`` must be confirmed — ``UNUSUAL_PRICE_FACTOR`` times
+    the dearest of the base's published priced courses — when ``price_fen`` is above it;
+    None otherwise, and with fewer than ``UNUSUAL_PRICE_MIN_PEERS`` of them (nothing usual
+    to compare with yet).
+
+    Why the dearest course and not a median per hour: bases price a course per term
+    (每人每期), not per hour, so a specialized course with materials legitimately costs
+    several times a public-subject one of the same length (the demo's own catalogue fails a
+    "3 × median per hour" rule). A price the base already charges elsewhere is never
+    questioned; 50 typed as the quantity of a ¥200 item (¥10,000) still is."""
+    priced = [p for p in peer_prices if p > 0]
+    if len(priced) < UNUSUAL_PRICE_MIN_PEERS:
+        return None
+    limit = UNUSUAL_PRICE_FACTOR * max(priced)
+    return limit if price_fen > limit else None
+
+
 def render_description(md_text: str) -> str:
     """Markdown -> HTML with only harmless tags left (no script, no event handlers)."""
     raw = markdown.markdown(md_text or "", extensions=["sane_lists"], output_format="html")
@@ -319,6 +344,8 @@ def _apply(course: Course, base: TrainingBase, data: CourseInput, now_: datetime
     rooms, location_id = _place(base, f)
     _check_overlaps(course, sessions)
     hours = _hours(base, f)
+    if not data.confirm_unusual_price and not (course.id and course.price_fen == price_fen):
+        _check_usual_price(course, base, price_fen)
     teachers = _teachers(course, base, f.teacher_ids)
     capacity = _capacity(course, f, rooms)
     opens, closes = _window(f, now_)
@@ -363,6 +390,26 @@ def refresh_search_text_for_teacher(teacher_id: int) -> int:
     for c in courses:
         c.search_text = build_search_text(c)
     return len(courses)
+
+
+def published_prices(base_id: int, exclude_course_id: int | None = None) -> list[int]:
+    """The prices of the base's published (or past) priced courses."""
+    return list(db.session.scalars(sa.select(Course.price_fen).where(
+        Course.base_id == base_id, Course.status.in_([CourseStatus.PUBLISHED, CourseStatus.CLOSED]),
+        Course.price_fen > 0, Course.id != (exclude_course_id or 0))))
+
+
+def _check_usual_price(course: Course, base: TrainingBase, price_fen: int) -> None:
+    """A price far above the base's usual ones is saved only once confirmed: 50 typed as the
+    quantity of a ¥200 item, meaning ¥50, makes a ¥10,000 course."""
+    peers = published_prices(base.id, course.id)
+    if unusual_price_limit(price_fen, peers) is None:
+        return
+    raise DomainError(_("%(price)s is more than %(n)s times the dearest course %(base)s has published "
+                        "(%(dearest)s). Check the quantities of the fee items; if the price is right, tick the "
+                        "box and save again.", price=format_yuan(price_fen), n=UNUSUAL_PRICE_FACTOR,
+                        base=base.name, dearest=format_yuan(max(peers))), field="confirm_price",
+                      code="unusual_price")
 
 
 def _write_fee_lines(course: Course, lines: list[tuple[FeeItem, int, int]]) -> None:

@@ -45,6 +45,7 @@ from ntbase.catalog.models import Course, CourseChange, CourseMode, CourseStatus
 from ntbase.catalog.search import CatalogFilters, search_courses
 from ntbase.kernel import tabular
 from ntbase.kernel.auth import base_manager_required, require_base_manager
+from ntbase.kernel.bounds import page_arg, parse_id
 from ntbase.kernel.cache import cached_page
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Category
@@ -65,10 +66,12 @@ def filters_from_form(form: CatalogFilterForm) -> CatalogFilters:
             f.errors = [err.message]
             return None
 
-    base_id = form.base.data
+    base_id = parse_id(form.base.data) if form.base.data else None
+    if form.base.data and base_id is None:
+        form.base.errors = [_("Choose a base from the list.")]
     return CatalogFilters(
         q=(form.q.data or "").strip()[:100],
-        base_id=int(base_id) if base_id and str(base_id).isdigit() else None,
+        base_id=base_id,
         category=form.category.data or None, mode=form.mode.data or None, month=form.month.data or None,
         date_from=form.date_from.data, date_to=form.date_to.data,
         price_min_fen=yuan(form.price_min), price_max_fen=yuan(form.price_max),
@@ -88,12 +91,14 @@ def index():
     form.base.choices = [("", _("All"))] + [(str(b.id), b.name_en if english and b.name_en else b.name)
                                             for b in bases]
     filters = filters_from_form(form)
-    page = search_courses(filters, request.args.get("page", 1, type=int))
+    page = search_courses(filters, page_arg())
     args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
     # the filter panel opens when a filter (not just a keyword or a sort) is in use, or has an error
     filtering = any(k not in ("q", "sort") for k in args) or any(f.errors for f in form)
+    # a filter that cannot be used is shown next to its field, with the status saying so
+    status = 422 if any(f.errors for f in form) else 200
     return render_template("catalog/index.html", form=form, page=page, courses=page.items, args=args,
-                           filters=filters, filtering=filtering)
+                           filters=filters, filtering=filtering), status
 
 
 def _visible_course(course_id: int) -> Course:
@@ -185,18 +190,19 @@ def _input_from_form(form, fee_items) -> services.CourseInput:
         room = sf.room_id.data
         sessions.append(services.SessionInput(datetime.combine(sf.day.data, sf.start.data),
                                               datetime.combine(sf.day.data, sf.end.data),
-                                              int(room) if room and str(room).isdigit() else None))
+                                              parse_id(room)))
     room = form.room_id.data
     return services.CourseInput(
         title=form.title.data, category=form.category.data, mode=form.mode.data, sessions=sessions,
         fee_lines=[services.FeeLineInput(f.id, getattr(form, f"fee_{f.id}").data or 0) for f in fee_items],
         hours=services.parse_hours(form.hours.data), is_talent_training=form.is_talent_training.data,
-        teacher_ids=form.teacher_ids.data or [], room_id=int(room) if room and str(room).isdigit() else None,
+        teacher_ids=form.teacher_ids.data or [], room_id=parse_id(room),
         profession_series=form.profession_series.data or [], staff_levels=form.staff_levels.data or [],
         enroll_opens_at=form.enroll_opens_at.data, enroll_closes_at=form.enroll_closes_at.data,
         capacity=form.capacity.data, refund_policy=form.refund_policy.data or "",
         refund_cutoff_hours=form.refund_cutoff_hours.data, description_md=form.description_md.data or "",
         change_reason=form.change_reason.data or "",
+        confirm_unusual_price=bool(form.confirm_price.data),
     )
 
 
@@ -208,10 +214,22 @@ def _attach(form, err: DomainError) -> None:
         attach_error(form, err)
 
 
+def _fee_lines(form, fee_items) -> tuple[list[tuple], int]:
+    """(item, field, quantity, amount in fen) per declared fee item as typed, and the total:
+    the page shows each line's amount and the price without JavaScript too."""
+    lines = []
+    for item in fee_items:
+        f = getattr(form, f"fee_{item.id}")
+        q = f.data if isinstance(f.data, int) and 0 <= f.data <= 1000 else 0
+        lines.append((item, f, q, q * item.amount_fen))
+    return lines, sum(line[3] for line in lines)
+
+
 def _render_course_form(base, form, fee_items, course=None):
     status = 422 if (form.errors or form.form_errors or form.fee_errors) else 200
+    lines, total = _fee_lines(form, fee_items)
     return render_template("catalog/course_form.html", base=base, form=form, fee_items=fee_items, course=course,
-                           missing=disclosure_missing_parts(base)), status
+                           fee_lines=lines, price_total=total, missing=disclosure_missing_parts(base)), status
 
 
 @bp.route("/manage/bases/<int:base_id>/courses/new", methods=["GET", "POST"])
@@ -388,6 +406,6 @@ def compare():
 @base_manager_required
 def base_dashboard(base_id: int):
     base = load_disclosure(base_id)
-    page = services.base_courses(base.id, request.args.get("page", 1, type=int))
+    page = services.base_courses(base.id, page_arg())
     return render_template("catalog/base_dashboard.html", base=base, missing=disclosure_missing_parts(base),
                            version=current_disclosure(base.id), courses=page.items, page=page, now=now())

@@ -1,5 +1,5 @@
 """Certificate and statement codes: 70 random bits in Crockford base32 plus a check
-character, shown as three groups of five (``7KQ2M-XH4PA-Z9R3C``).
+character, shown as three groups of five (``7KQ2M-XH4PA-Z9R3D``: ``EXAMPLE_CODE``).
 
 The check character makes the whole code, read as a base-32 number M, satisfy
 M ≡ 0 (mod 37). Since 37 is prime and larger than any digit difference, every single
@@ -36,6 +36,19 @@ def new_code() -> str:
             return payload + ALPHABET[check]
 
 
+def with_check(payload: str) -> str | None:
+    """``payload`` (14 characters) and its check character; None when the check would not
+    be a base-32 character (``new_code`` draws again then)."""
+    check = _check_value(payload)
+    return payload + ALPHABET[check] if check < 32 else None
+
+
+# The example shown next to code fields (/verify, /office/verify): a code that parses, so a
+# visitor who types it sees "no certificate has this code", not "this is not a code".
+EXAMPLE_CODE = with_check("7KQ2MXH4PAZ9R3")
+assert EXAMPLE_CODE is not None
+
+
 def normalize(raw: str) -> str:
     """Upper-case, drop spaces and dashes, read O as 0 and I/L as 1."""
     return re.sub(r"[\s\-_.]", "", raw or "").upper().translate(_CONFUSABLE)
@@ -49,6 +62,19 @@ def is_well_formed(code: str) -> bool:
     for ch in code:
         n = (n * 32 + VALUES[ch]) % 37
     return n == 0
+
+
+def problem(raw: str) -> str | None:
+    """Why ``raw`` is not a code: "empty", "length", "characters" or "check" (a wrong check
+    character: a typo, most likely); None when it is one."""
+    code = normalize(raw)
+    if not code:
+        return "empty"
+    if len(code) != CODE_LEN:
+        return "length"
+    if any(ch not in VALUES for ch in code):
+        return "characters"
+    return None if is_well_formed(code) else "check"
 
 
 def parse(raw: str) -> str | None:

@@ -21,6 +21,7 @@ from ntbase.certificates import documents, services, signing
 from ntbase.certificates.forms import NameForm, ReissueForm, RevokeForm
 from ntbase.certificates.pdf import qr_svg, render_certificate_pdf
 from ntbase.kernel.auth import learner_required
+from ntbase.kernel.bounds import page_arg
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.formatting import public_base_url
@@ -88,7 +89,7 @@ def base_list(base_id: int):
     if not _can_list_base(base_id):
         abort(403)
     base = get_base_or_404(base_id)
-    page = services.certificates_of_base(base_id, page=request.args.get("page", 1, type=int),
+    page = services.certificates_of_base(base_id, page=page_arg(),
                                          q=request.args.get("q", ""))
     return render_template("certificates/base_list.html", base=base, page=page, q=request.args.get("q", ""))
 

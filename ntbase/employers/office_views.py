@@ -16,6 +16,7 @@ from ntbase.employers.models import EmployerState, ReviewState, TrainingPlan, Ye
 from ntbase.employers.rules import report_due
 from ntbase.employers.views import category_titles
 from ntbase.kernel.auth import office_required
+from ntbase.kernel.bounds import parse_id
 from ntbase.kernel.db import db, now
 from ntbase.kernel.forms import submit
 
@@ -122,11 +123,8 @@ def report_review(report_id: int):
 @office_required
 def assessment():
     today = now().date()
-    try:
-        year = int(request.args.get("year", today.year))
-    except ValueError:
-        abort(404)
-    if not 2011 <= year <= today.year:
+    year = parse_id(request.args.get("year", str(today.year)))
+    if year is None or not 2011 <= year <= today.year:
         abort(404)
     return render_template("employers/office_assessment.html", rows=plans.assessment_rows(year, today=today),
                            year=year, years=list(range(today.year, max(2011, today.year - 5) - 1, -1)))

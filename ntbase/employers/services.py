@@ -195,7 +195,7 @@ def _check_details(name: str, kind: str, district: str, contact_name: str, conta
         raise DomainError(_("Choose the district where the employer is registered."), field="district")
     if not contact_name:
         raise DomainError(_("Enter the name of the HR contact."), field="contact_name")
-    if not (7 <= len(contact_phone) <= 20) or not all(c.isdigit() or c in "-+ " for c in contact_phone):
+    if not (7 <= len(contact_phone) <= 20) or not all(c in "0123456789-+ " for c in contact_phone):
         raise DomainError(_("Enter a telephone number, for example 0513-85012345 or 13812345678."),
                           field="contact_phone")
 

@@ -43,6 +43,7 @@ from ntbase.hours import services as hours
 from ntbase.hours.evidence import MAX_EVIDENCE_BYTES
 from ntbase.kernel import tabular
 from ntbase.kernel.auth import employer_admin_required, learner_required
+from ntbase.kernel.bounds import page_arg, parse_id
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import PROFESSION_SERIES, profession_title
 from ntbase.kernel.extensions import limiter
@@ -87,11 +88,8 @@ def employer_required(active: bool = True):
 
 def _year() -> int:
     today = now().date()
-    try:
-        year = int(request.args.get("year", today.year))
-    except ValueError:
-        abort(404)
-    if not 2011 <= year <= today.year + 1:
+    year = parse_id(request.args.get("year", str(today.year)))
+    if year is None or not 2011 <= year <= today.year + 1:
         abort(404)
     return year
 
@@ -203,10 +201,7 @@ def _render_staff(invite_form: InviteForm, status: int = 200):
     year = _year()
     args = _staff_args()
     staff = services.staff_list(employer, year, **args)
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = page_arg()
     pages = max(1, -(-len(staff.rows) // PER_PAGE))
     page_no = min(page_no, pages)
     rows = staff.rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
@@ -342,7 +337,7 @@ def group_list():
 def group_new():
     employer = g.employer
     form = GroupForm()
-    course_id = request.values.get("course_id", type=int)
+    course_id = parse_id(request.values.get("course_id"))
     course = db.session.get(Course, course_id) if course_id else None
     staff = services.staff_list(employer, now().year, **_staff_args()) if course is not None else None
     if staff is not None:

@@ -1,10 +1,7 @@
 """Enrollment and payment JSON (/api/v1) for the logged-in learner. Same services as the pages."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from flask import abort, request
-from flask_babel import gettext as _
+from flask import abort
 from flask_login import current_user, login_required
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ntbase.catalog.models import Course
 from ntbase.enrollment import services
 from ntbase.enrollment.models import Enrollment
-from ntbase.kernel.api import bp, document, json_error
+from ntbase.kernel.api import LocalDateTime, bp, document, json_error, parse_body
 from ntbase.kernel.auth import learner_required
 from ntbase.kernel.db import db
 from ntbase.payments import services as payments
@@ -28,11 +25,17 @@ class EnrollmentOut(BaseModel):
     state: str
     state_title: str
     price_fen: int
-    hold_expires_at: datetime | None = None
-    offer_expires_at: datetime | None = None
+    hold_expires_at: LocalDateTime | None = None
+    offer_expires_at: LocalDateTime | None = None
     waitlist_position: int | None = None
     payment_url: str | None = None
     payments: list[PaymentIntentOut] = []
+
+
+class EnrollIn(BaseModel):
+    """Nothing to say yet: the body is ``{}`` (a JSON body keeps cross-site forms out)."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class EnrollmentListOut(BaseModel):
@@ -71,16 +74,17 @@ def my_enrollments():
 
 @bp.post("/courses/<int:course_id>/enrollments")
 @document("Enroll in a course: confirmed (free), held while paying, or waitlisted", method="post",
-          path="/courses/<int:course_id>/enrollments", response=EnrollmentOut, tags=["enrollment"],
-          errors={400: "Body is not JSON (send {})", 401: "Not logged in", 403: "Not a learner", 404: "No such course",
+          path="/courses/<int:course_id>/enrollments", body=EnrollIn, response=EnrollmentOut, status=201,
+          tags=["enrollment"], errors={400: "Body is not JSON (send {})", 401: "Not logged in", 403: "Not a learner", 404: "No such course",
                   409: "Already enrolled", 422: "Course not open for enrollment"})
 @learner_required
 def enroll(course_id: int):
     # The API is CSRF-exempt and this POST has no body: insisting on a JSON content type
     # keeps a cross-site HTML form (which cannot send one without a CORS preflight) from
     # enrolling a logged-in learner.
-    if not request.is_json:
-        return json_error(400, _("The request body must be JSON."), "bad_request")
+    _body, error = parse_body(EnrollIn)
+    if error is not None:
+        return error
     course = db.session.get(Course, course_id) or abort(404)
     try:
         # a refusal (DomainError) is answered by the unit of work: 409 duplicate, else 422

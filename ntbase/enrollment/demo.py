@@ -39,14 +39,18 @@ def load() -> None:
         if course is None:
             continue
         try:
-            enrollment = enroll_learner(course, learner, now=at)
+            enroll_and_pay(course, learner, at)
         except DomainError:
             continue
-        if enrollment.state == EnrollmentState.HELD:
-            # settle it as the sandbox would, without needing a request context
-            intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
-            pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat",
-                           succeeded_at=at)
-
-            on_payment_succeeded(intent, at)
     db.session.flush()
+
+
+def enroll_and_pay(course: Course, learner: User, at) -> Enrollment:
+    """Enroll ``learner`` at time ``at`` as they would themselves; a paid seat is paid at once
+    through the sandbox (settled as its webhook would, without a request)."""
+    enrollment = enroll_learner(course, learner, now=at)
+    if enrollment.state == EnrollmentState.HELD:
+        intent = db.session.scalar(sa.select(PaymentIntent).where(PaymentIntent.enrollment_id == enrollment.id))
+        pay_transition(intent, PaymentState.SUCCEEDED, None, "demo payment", at, method="wechat", succeeded_at=at)
+        on_payment_succeeded(intent, at)
+    return enrollment

@@ -30,6 +30,7 @@ from ntbase.kernel.cache import register_filler
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import act, attach_error
+from ntbase.kernel.limits import id_number_lookup
 from ntbase.payments import services as payments
 from ntbase.payments.models import Refund, RefundState
 
@@ -245,6 +246,7 @@ def roster(course_id: int):
 
 
 @bp.post("/manage/courses/<int:course_id>/roster/enroll")
+@id_number_lookup  # each try tells whether an ID number is registered (#15.5)
 @login_required
 def manual_enroll(course_id: int):
     course = _managed_course(course_id)

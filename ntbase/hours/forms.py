@@ -3,6 +3,7 @@ number gets a translated message next to its field."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -85,7 +86,7 @@ class EntryForm(FlaskForm):
 
 class ExemptionForm(FlaskForm):
     kind = SelectField(_l("What happened?"), choices=exemption_kind_choices)
-    title = StringField(_l("Description"), validators=[DataRequired(REQUIRED), Length(max=200)],
+    title = StringField(lazy_pgettext("exemption", "Description"), validators=[DataRequired(REQUIRED), Length(max=200)],
                         description=_l("e.g. the award's name, the book's title, the exam."))
     year = StringField(_l("Year"), render_kw={"inputmode": "numeric"})
     level = SelectField(_l("Award level"), choices=award_level_choices)

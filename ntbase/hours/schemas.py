@@ -75,7 +75,7 @@ class AwardIn(_In):
 
 class BookIn(_In):
     kind: Literal["book"]
-    characters: int | None = Field(None, ge=1, description="Omit for a sole-authored book.")
+    characters: int | None = Field(None, ge=1, le=100_000_000, description="Omit for a sole-authored book.")
     year: Year | None = None
 
 
@@ -141,7 +141,8 @@ class YearIn(_In):
 class AssessPeriodRequest(_In):
     start_year: Year
     end_year: Year
-    years: dict[str, YearIn] = Field(default_factory=dict)
+    years: dict[str, YearIn] = Field(default_factory=dict, json_schema_extra={
+        "propertyNames": {"pattern": "^(20(1[1-9]|[2-9][0-9])|2100)$"}, "maxProperties": 10})
 
     @field_validator("years")
     @classmethod

@@ -16,6 +16,15 @@ def public_base_url() -> str:
     return "http://127.0.0.1:5000"
 
 
+def format_yuan(fen: int | None) -> str:
+    """Integer fen as ¥1,234.50 (pages, messages and notices alike)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(int(fen))
+    return f"{sign}¥{fen // 100:,}.{fen % 100:02d}"
+
+
 def format_hours(value) -> str:
     if value is None:
         return ""

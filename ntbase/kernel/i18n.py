@@ -20,14 +20,18 @@ TRANSLATIONS = Path(__file__).parent.parent / "translations"
 
 
 def merged_catalog(locale: str) -> Catalog:
+    """Every part's translations in one catalogue. A word used in two senses carries a
+    context (``pgettext("disclosure part", "Complete")``, ``msgctxt`` in the .po): the
+    context is kept, so each sense keeps its own translation. Fuzzy and empty entries are
+    left out (``ntbase.i18n_check`` reports them)."""
     merged = Catalog(locale=locale)
     parts = sorted((TRANSLATIONS / locale / "parts").glob("*.po"))
     for part in parts:
         with part.open("rb") as fh:
             cat = read_po(fh, locale=locale)
         for msg in cat:
-            if msg.id and msg.string:
-                merged.add(msg.id, msg.string)
+            if msg.id and msg.string and not msg.fuzzy:
+                merged.add(msg.id, msg.string, context=msg.context)
     return merged
 
 

@@ -8,6 +8,7 @@ from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ntbase.hours.policy import FIRST_YEAR, LAST_YEAR
+from ntbase.kernel.bounds import parse_id
 from ntbase.kernel.db import now
 
 REQUIRED = _l("This field is required.")
@@ -20,11 +21,8 @@ def private(html: str, status: int = 200) -> Response:
 
 def year_arg() -> int:
     """``?year=``, or this year when it is missing or out of range."""
-    try:
-        year = int(request.args.get("year", ""))
-    except ValueError:
-        return now().year
-    return year if FIRST_YEAR <= year <= LAST_YEAR else now().year
+    year = parse_id(request.args.get("year"))
+    return year if year and FIRST_YEAR <= year <= LAST_YEAR else now().year
 
 
 def format_arg() -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from ntbase.kernel.api import LocalDateTime
 
 
 class PaymentStatus(enum.StrEnum):
@@ -73,9 +74,9 @@ class PaymentIntentOut(_Model):
     status: PaymentStatus
     method: Method | None = None
     checkout_url: str | None = None
-    created_at: datetime
-    succeeded_at: datetime | None = None
-    expires_at: datetime | None = None
+    created_at: LocalDateTime
+    succeeded_at: LocalDateTime | None = None
+    expires_at: LocalDateTime | None = None
     refunds: list[RefundOut] = []
 
 

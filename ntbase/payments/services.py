@@ -6,7 +6,6 @@ idempotency key names one intent or refund; a webhook event id is processed once
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
+from ntbase.kernel.json_input import loads_bounded
 from ntbase.payments import states
 from ntbase.payments.events import PaymentSucceeded
 from ntbase.payments.models import (
@@ -350,7 +350,7 @@ def handle_webhook(provider_name: str, body: bytes, headers: Mapping[str, str],
     if db.session.scalar(sa.select(WebhookEvent.id).where(WebhookEvent.event_id == event.event_id)):
         return WebhookOutcome(200, "duplicate: already processed")
     row = WebhookEvent(event_id=event.event_id, provider=provider_name, type=event.type,
-                       payload=json.loads(body), received_at=at)
+                       payload=loads_bounded(body), received_at=at)
     db.session.add(row)
     db.session.flush()  # a concurrent delivery of the same id fails here (unique event_id)
     outcome = _apply(provider_name, event, at)

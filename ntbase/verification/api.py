@@ -4,10 +4,18 @@ from __future__ import annotations
 from flask import jsonify
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field
+from werkzeug.routing import BaseConverter
 
 from ntbase.kernel.api import bp, document, json_error, parse_body
 from ntbase.verification import lookup
 from ntbase.verification.views import verify_limit_api
+
+
+class CodeConverter(BaseConverter):
+    """``<code:code>``: one path segment of at most 64 characters that is not the sibling
+    route ``verify-signature`` (a GET there is a 405, not the check of a code of that name)."""
+
+    regex = r"(?!verify-signature$)[^/]{1,64}"
 
 
 class VerifyOut(BaseModel):
@@ -30,13 +38,15 @@ class VerifyOut(BaseModel):
     counted_total: str | None = None
     public_hours: str | None = None
     complies: bool | None = None
+    problem: str | None = Field(None, description="Malformed only: empty | length | characters | check "
+                                                  "(check: a character was probably mistyped)")
     message: str = ""
 
 
 class SignatureIn(BaseModel):
     payload: str | None = Field(None, description="The signed canonical JSON text")
     payload_b64: str | None = Field(None, description="The same, base64url (the QR's p parameter)")
-    signature: str = Field(description="base64url Ed25519 signature (the QR's s parameter)")
+    signature: str = Field(min_length=1, max_length=200, description="base64url Ed25519 signature (the QR's s parameter)")
 
 
 class SignatureOut(BaseModel):
@@ -46,27 +56,33 @@ class SignatureOut(BaseModel):
     message: str = ""
 
 
-def _message(result: lookup.VerifyResult) -> str:
+def _message(result: lookup.VerifyResult, raw: str = "") -> str:
+    if result.state == "malformed":
+        return lookup.malformed_message(raw)
     return {
         "valid": _("This certificate is valid."),
         "revoked": _("This certificate has been revoked."),
         "unknown": _("No certificate or statement has this code."),
-        "malformed": _("This is not a valid code. Check the code: 15 letters and digits."),
     }[result.state]
 
 
-def _out(result: lookup.VerifyResult) -> dict:
-    return dict(result.as_dict(), message=_message(result))
+def _out(result: lookup.VerifyResult, raw: str = "") -> dict:
+    return dict(result.as_dict(), message=_message(result, raw))
 
 
-@bp.get("/certificates/<code>")
+@bp.get("/certificates/<code:code>")
 @verify_limit_api
-@document("Verify a certificate or yearly statement by its code", path="/certificates/<code>",
+@document("Verify a certificate or yearly statement by its code", path="/certificates/<code:code>",
           response=VerifyOut, tags=["certificates"],
-          errors={422: "The code's check character is wrong (check the code)", 429: "Too many look-ups"})
+          path_params={"code": {"type": "string", "minLength": 1, "maxLength": 64,
+                                "description": "15 characters (Crockford base32, the last a check character); "
+                                               "case, spaces and dashes do not matter"}},
+          errors={404: "Longer than 64 characters: not a code",
+                  422: ("Not a code: wrong length, characters or check character (state: malformed)", VerifyOut),
+                  429: "Too many look-ups"})
 def certificate_by_code(code: str):
     result = lookup.verify_code(code)
-    resp = jsonify(_out(result))
+    resp = jsonify(_out(result, code))
     # an unknown code answers 200 with the same shape as a found one: nothing to tell apart
     resp.status_code = 422 if result.state == "malformed" else 200
     return resp

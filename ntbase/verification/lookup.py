@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ntbase.accounts.models import LearnerProfile
 from ntbase.certificates import codes, signing
@@ -49,6 +50,7 @@ class VerifyResult:
     counted_total: str | None = None
     public_hours: str | None = None
     complies: bool | None = None
+    problem: str | None = None  # malformed only: empty | length | characters | check
 
     @property
     def found(self) -> bool:
@@ -161,15 +163,32 @@ def unknown_result(code: str) -> VerifyResult:
     return VerifyResult(code=code, display_code=codes.display(code), state="unknown")
 
 
-def malformed_result() -> VerifyResult:
-    return VerifyResult(code=None, state="malformed")
+def malformed_result(raw: str = "") -> VerifyResult:
+    return VerifyResult(code=None, state="malformed", problem=codes.problem(raw) or "empty")
+
+
+def malformed_message(raw: str) -> str:
+    """What is wrong with a code that is not one, told apart (#15.10): a full-length code
+    with one character mistyped fails its check character, not its length."""
+    problem = codes.problem(raw)
+    typed = codes.normalize(raw)
+    if problem == "length":
+        return _("A code has %(n)s letters and digits; this one has %(m)s. Check that none is missing or extra.",
+                 n=codes.CODE_LEN, m=len(typed))
+    if problem == "characters":
+        bad = next(ch for ch in typed if ch not in codes.VALUES)
+        return _("“%(ch)s” cannot be part of a code: codes use digits and the letters A–Z except U.", ch=bad)
+    if problem == "check":
+        return _("The check character does not match: the code was probably mistyped. Compare it with the "
+                 "certificate character by character.")
+    return _("Enter the code printed on the certificate.")
 
 
 def verify_code(raw: str) -> VerifyResult:
     """Look a typed or scanned code up (see the module docstring for the timing rule)."""
     code = codes.parse(raw)
     if code is None:
-        return malformed_result()
+        return malformed_result(raw)
     rows = _rows(_one_code_statement(), {"code": code})
     return _result(_pick(rows)[0]) if rows else unknown_result(code)
 
@@ -190,7 +209,7 @@ def verify_codes_bulk(raw_codes: list[str]) -> dict[str, VerifyResult]:
     """Many codes at once, keyed by the string as given; malformed codes cost nothing."""
     parsed = {raw: codes.parse(raw) for raw in raw_codes}
     found = lookup_codes([c for c in parsed.values() if c])
-    return {raw: (found[code].result if code in found else unknown_result(code)) if code else malformed_result()
+    return {raw: (found[code].result if code in found else unknown_result(code)) if code else malformed_result(raw)
             for raw, code in parsed.items()}
 
 
@@ -225,5 +244,5 @@ def check_signature(payload_text: str | None, signature: str | None) -> Signatur
     return SignatureCheck("genuine", payload, verify_code(str(payload.get("code", ""))))
 
 
-__all__ = ["VerifyResult", "CodeRecord", "verify_code", "verify_codes_bulk", "lookup_codes", "malformed_result",
+__all__ = ["VerifyResult", "CodeRecord", "verify_code", "verify_codes_bulk", "lookup_codes", "malformed_result", "malformed_message",
            "unknown_result", "check_signature", "decode_qr_payload", "SignatureCheck"]

@@ -3,7 +3,6 @@ arriving from a certificate's QR with its signed payload)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import gettext as _
 
 from ntbase.kernel.extensions import limiter
 from ntbase.verification import lookup
@@ -45,7 +44,7 @@ def verify():
             form.code.data = raw
             result = lookup.verify_code(raw)
             if result.state == "malformed":
-                form.code.errors = [_("This is not a valid code. Check the code: 15 letters and digits.")]
+                form.code.errors = [lookup.malformed_message(raw)]
     status = 422 if form.code.errors else 200
     return render_template("certificates/verify.html", form=form, result=result, signature=signature), status
 

@@ -35,22 +35,28 @@
     });
   }
 
-  // ---- price: the sum of quantity × amount of the declared fee items
+  // ---- price: each line's amount (quantity × unit price) and their sum, as they are typed.
+  // The server renders the same figures, so the page reads right without JavaScript.
   var total = document.getElementById("price-total");
   var fees = form.querySelectorAll("input[data-amount-fen]");
   function yuan(fen) {
     return "¥" + Math.floor(fen / 100).toLocaleString("en-US") + "." + String(fen % 100).padStart(2, "0");
   }
+  function quantity(input) {
+    var q = /^\s*\d{1,4}\s*$/.test(input.value) ? parseInt(input.value, 10) : 0;
+    return q > 0 ? q : 0;
+  }
   function update() {
     var fen = 0;
     fees.forEach(function (input) {
-      var q = parseInt(input.value, 10);
-      if (q > 0) { fen += q * parseInt(input.getAttribute("data-amount-fen"), 10); }
+      var amount = quantity(input) * parseInt(input.getAttribute("data-amount-fen"), 10);
+      var line = form.querySelector("output[for='" + input.id + "']");
+      if (line) { line.textContent = yuan(amount); }
+      fen += amount;
     });
     total.textContent = fen === 0 ? total.getAttribute("data-free") : yuan(fen);
   }
   if (total && fees.length) {
-    total.parentNode.hidden = false;
     fees.forEach(function (input) { input.addEventListener("input", update); });
     update();
   }

@@ -32,7 +32,7 @@ def test_verify_page_unknown_and_malformed(client, app_ctx):
     bad = code[:-1] + ("0" if code[-1] != "0" else "1")
     r = client.get("/verify", query_string={"code": bad})
     assert r.status_code == 422 and 'id="code-err"' in r.get_data(as_text=True)
-    assert "检查" in r.get_data(as_text=True)
+    assert "校验位不符" in r.get_data(as_text=True)  # a one-character typo: the check character (#15.10)
     assert client.get("/verify").status_code == 200
 
 

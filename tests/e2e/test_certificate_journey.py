@@ -91,10 +91,10 @@ def test_attendance_completion_certificate_and_verification(live_server, page, p
     assert "证书有效" in result and "张**" in result and "张晓明" not in result
     assert "南通职业大学" in result and "12" in result
     shot(visitor, "verify-valid")
-    # one wrong character: "check the code", nothing looked up
+    # one wrong character: the check character does not match (#15.10), nothing looked up
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     visitor.fill("#code", wrong)
     visitor.click("#verify-form button[type=submit]")
-    assert "请检查编号" in visitor.inner_text("#code-err")
+    assert "校验位不符" in visitor.inner_text("#code-err")
     shot(visitor, "verify-check-the-code")
     ctx.close()

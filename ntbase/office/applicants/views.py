@@ -8,6 +8,7 @@ from flask_login import current_user
 from ntbase.kernel import audit, tabular
 from ntbase.kernel.auth import office_required
 from ntbase.kernel.forms import act, submit
+from ntbase.kernel.limits import id_number_lookup
 from ntbase.kernel.security import normalize_id_number
 from ntbase.office.applicants import services
 from ntbase.office.applicants.forms import ApplicantForm, ProofForm
@@ -23,6 +24,7 @@ def _registered_message(app) -> str:
 
 
 @bp.route("/office/applicants", methods=["GET", "POST"])
+@id_number_lookup  # adding an applicant looks the ID number up (#15.5)
 @office_required
 def applicants():
     year = year_arg()

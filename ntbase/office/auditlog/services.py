@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ntbase.accounts.models import User
 from ntbase.kernel.audit import AuditLog
+from ntbase.kernel.bounds import parse_id
 
 
 @dataclass
@@ -29,8 +30,8 @@ def search(f: AuditFilter):
         stmt = stmt.where(AuditLog.subject_user_id == f.subject)
     if f.actor:
         term = f.actor.strip()
-        if term.isdigit():
-            stmt = stmt.where(AuditLog.actor_id == int(term))
+        if parse_id(term) is not None:  # a user number (bounded: a longer one is a name)
+            stmt = stmt.where(AuditLog.actor_id == parse_id(term))
         else:
             like = f"%{term}%"
             ids = sa.select(User.id).where(sa.or_(User.email.ilike(like), User.display_name.ilike(like)))

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ntbase.kernel import audit
 from ntbase.kernel.auth import learner_required, roles_required
+from ntbase.kernel.bounds import page_arg
 from ntbase.kernel.db import db
 from ntbase.kernel.enums import Role
 from ntbase.office.auditlog.forms import AuditFilterForm
@@ -24,7 +25,7 @@ def audit_log():
     if form.validate():
         f = AuditFilter(actor=form.actor.data or "", action=form.action.data or "",
                         subject=form.subject.data, date_from=form.date_from.data, date_to=form.date_to.data)
-    page = db.paginate(search(f), per_page=50, error_out=False)
+    page = db.paginate(search(f), page=page_arg(), per_page=50, error_out=False)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("office/audit.html", form=form, page=page, args=args, action_title=audit.action_title)
 

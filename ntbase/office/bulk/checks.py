@@ -71,7 +71,7 @@ def _judge(item: Item, code: str | None, found: dict[str, lookup.CodeRecord]) ->
     if code is None:
         # what was typed is echoed (page, stored results): never a full ID number in clear
         out.update(code=redact_ids(item.code), result=Result.MALFORMED.value,
-                   note=_("Not a valid code (15 characters with a check character): check for typos."))
+                   note=lookup.malformed_message(item.code))
         return out
     out["code"] = codes.display(code)
     record = found.get(code)

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from ntbase.kernel.bounds import parse_id
 from ntbase.kernel.errors import DomainError
 from ntbase.office.complaints.models import ComplaintTarget
 
@@ -57,9 +58,10 @@ class ComplaintInput(BaseModel):
     def _base(cls, value, info: ValidationInfo):
         if info.data.get("target") != ComplaintTarget.BASE:
             return None
-        if not value or not str(value).isdigit():
+        base_id = parse_id(value)
+        if base_id is None:
             raise ValueError(_("Choose the training base."))
-        return int(value)
+        return base_id
 
     @field_validator("employer_name", mode="before")
     @classmethod
