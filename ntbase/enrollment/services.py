@@ -914,7 +914,8 @@ def hold_group(course: Course, learners: list[User], actor: User, *, payer_label
         record(enrollment, None, enrollment.state, actor.id, f"group enrollment paid by {group.payer_label}", now)
         notifications.notify(learner.id, "enrolled_by_employer", link=my_courses_link(),
                              payer=group.payer_label, course_title=course.title, free=free,
-                             amount_fen=course.price_fen, until=deadline.strftime("%Y-%m-%d %H:%M"))
+                             amount_fen=course.price_fen,
+                             until=deadline.strftime("%Y-%m-%d %H:%M") if deadline else "")
     return group
 
 

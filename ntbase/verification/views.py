@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, render_template, request
 
 from ntbase.kernel.extensions import limiter
 from ntbase.verification import lookup
-from ntbase.verification.forms import VerifyForm
 
 bp = Blueprint("verification", __name__)
 
@@ -28,7 +27,8 @@ verify_limit_api = limiter.shared_limit(verify_rate_limit, scope="verify")
 @bp.get("/verify")
 @verify_limit
 def verify():
-    form = VerifyForm(request.args)
+    code = request.args.get("code") or request.args.get("c") or ""
+    error = None
     result = None
     signature = None
     if request.args.get("p") or request.args.get("s"):
@@ -37,15 +37,10 @@ def verify():
                                              request.args.get("s"))
         result = signature.status
         if signature.signature == "genuine" and signature.payload:
-            form.code.data = signature.payload.get("code")
-    else:
-        raw = request.args.get("code") or request.args.get("c")
-        if raw:
-            form.code.data = raw
-            result = lookup.verify_code(raw)
-            if result.state == "malformed":
-                form.code.errors = [lookup.malformed_message(raw)]
-    status = 422 if form.code.errors else 200
-    return render_template("certificates/verify.html", form=form, result=result, signature=signature), status
-
-
+            code = signature.payload.get("code") or code
+    elif code:
+        result = lookup.verify_code(code)
+        if result.state == "malformed":
+            error = lookup.malformed_message(code)
+    return render_template("certificates/verify.html", code=code, error=error, result=result,
+                           signature=signature), 422 if error else 200

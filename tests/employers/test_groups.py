@@ -287,3 +287,17 @@ def test_the_sandbox_pay_page_is_the_paying_admins(client, login, unit):
     assert client.get(pay_url).status_code == 404  # not the learner's payment
     assert db.session.scalar(sa.select(sa.func.count(EmployerGroup.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Enrollment.id))) == 3
+
+
+def test_a_free_course_confirms_the_whole_group_at_once_and_tells_each_learner(unit):
+    u = unit
+    free = make_course(u["course"].base, title="公需科目免费讲座", price_fen=0, capacity=10)
+    db.session.commit()
+    row = groups.enroll_group(u["employer"], u["admin"], free.id, [s.id for s in u["staff"][:2]])
+    db.session.commit()
+    members = enrollments.group_members(row.group_id)
+    assert {e.state for e in members} == {S.CONFIRMED}
+    assert all(e.hold_expires_at is None for e in members)
+    assert db.session.scalar(sa.select(Course.seats_taken).where(Course.id == free.id)) == 2
+    titles = db.session.scalars(sa.select(Notice.body).where(Notice.user_id.in_([s.id for s in u["staff"][:2]]))).all()
+    assert any("免费" in t for t in titles) and any("free" in t for t in titles)
