@@ -43,6 +43,15 @@ from ntbase.hours.models import (  # noqa: F401
     Statement,
 )
 from ntbase.kernel.audit import AuditLog  # noqa: F401
+from ntbase.learning.models import (  # noqa: F401, E402
+    Chapter,
+    Exam,
+    ExamAttempt,
+    Lesson,
+    LessonProgress,
+    Playback,
+    Question,
+)
 from ntbase.notifications.models import Delivery, NotificationPreference, SandboxSms  # noqa: F401
 from ntbase.office.applicants.models import TitleApplication  # noqa: F401
 from ntbase.office.bases.models import BaseAssessment  # noqa: F401

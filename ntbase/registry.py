@@ -37,6 +37,8 @@ VIEWS = [
     "ntbase.notifications.views",
     "ntbase.employers.views",
     "ntbase.employers.office_views",
+    "ntbase.media.serving",
+    "ntbase.learning.views",
     "ntbase.api.views",
 ]
 
@@ -57,6 +59,7 @@ HANDLERS = [
     "ntbase.attendance.handlers",
     "ntbase.certificates.handlers",
     "ntbase.hours.handlers",
+    "ntbase.learning.handlers",
     "ntbase.office.complaints.handlers",
 ]
 

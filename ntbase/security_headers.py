@@ -11,6 +11,9 @@ tests run on http://127.0.0.1.
 """
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from flask_talisman import Talisman
 
@@ -24,6 +27,8 @@ CSP = {
     "font-src": "'self'",
     "connect-src": "'self'",
     "media-src": "'self'",
+    # a document lesson's PDF opens in an <iframe> from /media (or the S3 endpoint)
+    "frame-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'self'",
     "frame-ancestors": "'none'",
@@ -46,6 +51,20 @@ class _Talisman(Talisman):
         return super()._force_https()
 
 
+def csp_for(app: Flask) -> dict:
+    """The policy, with the S3 endpoint's origin allowed for lesson media when media are
+    served from object storage (presigned URLs point there)."""
+    policy = dict(CSP)
+    endpoint = app.config.get("MEDIA_S3_ENDPOINT_URL") or os.environ.get("MEDIA_S3_ENDPOINT_URL")
+    bucket = app.config.get("MEDIA_S3_BUCKET") or os.environ.get("MEDIA_S3_BUCKET")
+    if bucket:
+        parts = urlsplit(endpoint) if endpoint else None
+        origin = f"{parts.scheme}://{parts.netloc}" if parts and parts.netloc else "https://*.amazonaws.com"
+        for directive in ("media-src", "frame-src"):
+            policy[directive] = f"{policy[directive]} {origin}"
+    return policy
+
+
 def init_security_headers(app: Flask) -> Talisman:
     """Bind one Talisman per app: it keeps the app and its options on itself, so a
     shared unbound instance (extensions.py) would mix the settings of the test apps."""
@@ -53,7 +72,7 @@ def init_security_headers(app: Flask) -> Talisman:
     talisman = _Talisman()
     talisman.init_app(
         app,
-        content_security_policy=CSP,
+        content_security_policy=csp_for(app),
         content_security_policy_nonce_in=["script-src"],
         content_security_policy_report_uri=app.config.get("CSP_REPORT_URI") or None,
         force_https=bool(app.config.get("FORCE_HTTPS", production)),

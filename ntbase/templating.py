@@ -15,6 +15,7 @@ from ntbase.kernel.cache import personal, register_filler
 from ntbase.kernel.db import now
 from ntbase.kernel.enums import TitleLevel, profession_title
 from ntbase.kernel.formatting import format_hours, format_yuan
+from ntbase.learning import services as learning
 
 
 def fen_to_yuan(fen: int | None) -> str:
@@ -103,6 +104,8 @@ def init_templating(app) -> None:
     app.jinja_env.filters["profession"] = profession_title
     app.jinja_env.filters["title_level"] = _title_level
     app.jinja_env.globals["lang_url"] = lang_url
+    # the public course page lists an online course's lessons (learning sits above catalog)
+    app.jinja_env.globals["course_syllabus"] = learning.syllabus
     # the parts of a cached page that belong to one person (ntbase.kernel.cache.cached_page)
     app.jinja_env.filters["personal"] = lambda html, name: personal(name, html)
     register_filler("csrf", lambda **_kw: render_template("_personal/csrf.html"))

@@ -36,3 +36,13 @@ class SessionsRemoved(Event):
 
     course_id: int
     session_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CourseReadyCheck(Event):
+    """A course is about to be published, or a published course's hours or mode changed: a
+    domain with its own rule for the course (learning: an online course's lessons must carry
+    its hours) refuses by raising a DomainError on ``field``."""
+
+    course_id: int
+    field: str

@@ -29,7 +29,7 @@ from ntbase.bases.services import (
     snapshot_of,
 )
 from ntbase.catalog import inputs
-from ntbase.catalog.events import CourseCancelled, CourseChanged, SessionsRemoved
+from ntbase.catalog.events import CourseCancelled, CourseChanged, CourseReadyCheck, SessionsRemoved
 from ntbase.catalog.models import (
     Course,
     CourseChange,
@@ -483,6 +483,8 @@ def update_course(course: Course, data: CourseInput, actor_id: int | None = None
         if reason:
             db.session.add(CourseChange(course_id=course.id, fields=sorted(changed), reason=reason[:2000],
                                         actor_id=actor_id, at=now_))
+    if course.status == CourseStatus.PUBLISHED:
+        publish(CourseReadyCheck(course.id, "hours"))  # an online course's lessons still carry its hours
     new_terms = ({(li.fee_item_id, li.quantity, li.amount_fen) for li in course.fee_lines}, course.room_id)
     if course.status == CourseStatus.PUBLISHED and new_terms != old_terms:
         # fees and place now come from the disclosure in force: point to it (Art. 22)
@@ -529,6 +531,7 @@ def publish_course(course: Course, actor_id: int | None = None, now: datetime | 
     if withdrawn:
         raise DomainError(_("This course uses what your disclosure no longer declares: %(names)s. Edit the course, "
                             "then publish.", names=join_list(withdrawn)), field="status")
+    publish(CourseReadyCheck(course.id, "status"))  # other domains' rules (online lessons)
     # a draft is priced at the fee standards in force when it is published
     for line in course.fee_lines:
         line.amount_fen = line.fee_item.amount_fen * line.quantity

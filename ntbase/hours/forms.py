@@ -131,6 +131,10 @@ class PolicyForm(FlaskForm):
     self_study_cap_share = StringField(_l("Share of the total that self-study may fill"),
                                        validators=[DataRequired(REQUIRED)], description=_l("A fraction, e.g. 1/3."))
     exemptions_cover_public = BooleanField(_l("Exemptions also waive the public-subject minimum"))
+    minutes_per_hour = StringField(_l("Minutes of online study that make one hour"), default="45",
+                                   render_kw={"inputmode": "numeric"},
+                                   description=_l("For online courses: their declared hours may not exceed the "
+                                                  "lessons' minutes divided by this number."))
     source = StringField(_l("Source (document and article)"), validators=[Length(max=200)])
     reason = TextAreaField(_l("Reason for the change"), validators=[DataRequired(REQUIRED), Length(max=2000)])
 

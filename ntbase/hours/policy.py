@@ -96,6 +96,22 @@ def _load_rules() -> tuple[list[PolicyRule], dict[int, int]]:
     return rules, (rounds if rows else (rounds or dict(DEFAULT_ROUNDS)))
 
 
+DEFAULT_MINUTES_PER_HOUR = 45
+
+
+def minutes_per_hour(year: int) -> int:
+    """Minutes of online study that make one hour (学时) in ``year``: the policy row in force
+    (greatest effective year <= year), 45 when there is none."""
+    table = memo("policy", "minutes_per_hour", lambda: [
+        (y, m) for y, m in db.session.execute(
+            sa.select(Policy.effective_year, Policy.minutes_per_hour).order_by(Policy.effective_year))])
+    value = DEFAULT_MINUTES_PER_HOUR
+    for effective, minutes in table:
+        if effective <= year:
+            value = minutes
+    return value
+
+
 def policy_for_effective_year(year: int) -> Policy | None:
     return db.session.scalar(sa.select(Policy).where(Policy.effective_year == year))
 
@@ -109,7 +125,8 @@ def snapshot(row: Policy) -> dict:
     return {"effective_year": row.effective_year, "required_total": str(row.required_total),
             "required_public": str(row.required_public), "public_cap_share": row.public_cap_share,
             "self_study_cap_share": row.self_study_cap_share,
-            "exemptions_cover_public": bool(row.exemptions_cover_public), "source": row.source}
+            "exemptions_cover_public": bool(row.exemptions_cover_public), "source": row.source,
+            "minutes_per_hour": row.minutes_per_hour or DEFAULT_MINUTES_PER_HOUR}
 
 
 def _hours(value, field: str) -> Decimal:
@@ -124,7 +141,8 @@ def _hours(value, field: str) -> Decimal:
 
 def save_policy(*, effective_year: int, required_total, required_public, public_cap_share: str,
                 self_study_cap_share: str, exemptions_cover_public: bool, source: str, reason: str,
-                actor_id: int | None, policy_id: int | None = None) -> Policy:
+                actor_id: int | None, policy_id: int | None = None,
+                minutes_per_hour: int | None = None) -> Policy:
     """Create a policy row (policy_id None) or edit one; either way a PolicyChange row."""
     reason = (reason or "").strip()
     if not reason:
@@ -157,6 +175,12 @@ def save_policy(*, effective_year: int, required_total, required_public, public_
     row.self_study_cap_share = str(Fraction(self_study_cap_share.strip()))
     row.exemptions_cover_public = bool(exemptions_cover_public)
     row.source = (source or "").strip()[:200]
+    if minutes_per_hour is not None:
+        if not 1 <= int(minutes_per_hour) <= 120:
+            raise DomainError(_("Enter between 1 and 120 minutes."), field="minutes_per_hour")
+        row.minutes_per_hour = int(minutes_per_hour)
+    elif row.minutes_per_hour is None:
+        row.minutes_per_hour = DEFAULT_MINUTES_PER_HOUR
     row.updated_by_id, row.updated_at = actor_id, now()
     db.session.flush()
     after = snapshot(row)

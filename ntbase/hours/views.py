@@ -401,6 +401,8 @@ def edit_policy(policy_id: int | None = None):
             required_total=form.required_total.data, required_public=form.required_public.data,
             public_cap_share=form.public_cap_share.data, self_study_cap_share=form.self_study_cap_share.data,
             exemptions_cover_public=form.exemptions_cover_public.data, source=form.source.data,
+            minutes_per_hour=services.parse_int(form.minutes_per_hour.data or "45", "minutes_per_hour",
+                                                minimum=1, maximum=120),
             reason=form.reason.data, actor_id=current_user.id))[0]:
         flash(_("The policy has been saved."), "success")
         return redirect(url_for("hours.policies"))

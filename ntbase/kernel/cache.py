@@ -43,6 +43,12 @@ NAMESPACES: dict[str, set[str]] = {
 }
 
 
+def watch(ns: str, *tables: str) -> None:
+    """A domain above the kernel declares that writes to its ``tables`` change pages of
+    namespace ``ns`` (learning: lessons appear in the course page's syllabus)."""
+    NAMESPACES.setdefault(ns, set()).update(tables)
+
+
 class MemoryBackend:
     def __init__(self, max_items: int = 2000):
         self.data: OrderedDict[str, tuple[float, object]] = OrderedDict()

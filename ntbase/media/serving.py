@@ -81,3 +81,11 @@ def serve(token: str):
     resp.cache_control.private = True
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
+
+
+# a document lesson's PDF is shown in an <iframe> on the lesson page of this site: allow
+# framing by the same origin here only (every other response keeps DENY / 'none')
+serve.talisman_view_options = {
+    "frame_options": "SAMEORIGIN",
+    "content_security_policy": {"default-src": "'self'", "object-src": "'self'", "frame-ancestors": "'self'"},
+}
