@@ -39,6 +39,8 @@ VIEWS = [
     "ntbase.employers.office_views",
     "ntbase.media.serving",
     "ntbase.learning.views",
+    "ntbase.learning.exam_views",
+    "ntbase.learning.staff_views",
     "ntbase.api.views",
 ]
 
@@ -69,6 +71,7 @@ JOBS = [
     "ntbase.enrollment.jobs",
     "ntbase.certificates.jobs",
     "ntbase.office.bulk.jobs",
+    "ntbase.learning.jobs",
 ]
 
 # ``register(group)`` adds subcommands to ``flask ntbase``.
