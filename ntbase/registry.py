@@ -88,6 +88,7 @@ DEMO = [
     "ntbase.catalog.demo",
     "ntbase.enrollment.demo",
     "ntbase.attendance.demo",  # a finished course with its certificate, and one left for staff to complete
+    "ntbase.learning.demo",    # an online public course at each base, with lessons and an exam
     "ntbase.employers.demo",
     "ntbase.office.complaints.demo",
     "ntbase.office.applicants.demo",

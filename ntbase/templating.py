@@ -106,6 +106,8 @@ def init_templating(app) -> None:
     app.jinja_env.globals["lang_url"] = lang_url
     # the public course page lists an online course's lessons (learning sits above catalog)
     app.jinja_env.globals["course_syllabus"] = learning.syllabus
+    # "continue where I left off" on My courses and the hours dashboard
+    app.jinja_env.globals["studying"] = learning.studying
     # the parts of a cached page that belong to one person (ntbase.kernel.cache.cached_page)
     app.jinja_env.filters["personal"] = lambda html, name: personal(name, html)
     register_filler("csrf", lambda **_kw: render_template("_personal/csrf.html"))

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# ffmpeg makes the demo online courses' sample video (and ffprobe reads uploaded lessons)
+scripts/system-deps.sh ffmpeg || true
 export FLASK_APP=ntbase
 PORT=${PORT:-5000}
 # links in mails, SMS and rendered certificates point here (the worker has no request to ask)

@@ -14,7 +14,6 @@ from ntbase.catalog.models import Course, CourseStatus
 from ntbase.kernel.db import db
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.errors import DomainError
-from ntbase.learning import services
 from ntbase.learning.models import Chapter, Lesson, LessonKind
 from ntbase.media import StoredObject
 from ntbase.media.checks import DOCUMENT_KINDS, VIDEO_KINDS, MediaInfo
