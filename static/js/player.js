@@ -194,8 +194,10 @@
     if (typeof answer.furthest === "number") { this.furthest = Math.max(this.furthest, answer.furthest); }
     if (typeof answer.resume_at === "number" && this.kind === "video" && this.media) {
       this.furthest = answer.resume_at;
+      var ranOut = this.media.ended;  // a forged jump reached the end before the answer came
       this.jumping = true;
       this.media.currentTime = answer.resume_at;
+      if (ranOut && message === "seek_refused") { this.media.play(); }
     }
     if (message === "paused_elsewhere") {
       this.pauseQuietly();
