@@ -47,20 +47,40 @@ class Endpoint:
     build: Callable[[Context], list[str]]
     server: str = "ntbase"  # "ntbase" or "bare": which gunicorn answers it
     target: Target | None = None
+    # the wrk script in bench/lua/ that replays the lines; ``per_connection``: one wrk thread
+    # per connection, so the script's state is one client's (a player with its epoch and seq)
+    script: str = "paths.lua"
+    per_connection: bool = False
+    # the first line must answer 200 and, if set, contain this text (bench.run.check_status)
+    expect: str | None = None
+    # SQL statements per request, counted in-process: (app, lines) -> mean; None: replay lines
+    statements: Callable[[object, list[str]], float] | None = None
+    # sample PostgreSQL's lock waits (pg_stat_activity) while wrk runs this row
+    watch_locks: bool = False
 
 
 ENDPOINTS: dict[str, Endpoint] = {}
 
 
-def endpoint(name: str, *, server: str = "ntbase", target: Target | None = None):
+def endpoint(name: str, *, server: str = "ntbase", target: Target | None = None, **options):
     def register(fn: Callable[[Context], list[str]]):
-        ENDPOINTS[name] = Endpoint(name, fn, server, target)
+        ENDPOINTS[name] = Endpoint(name, fn, server, target, **options)
         return fn
     return register
 
 
-def tsv(method: str, path: str, cookie: str = "", ctype: str = "", body: str = "") -> str:
-    return "\t".join([method, path, cookie, ctype, body])
+def tsv(method: str, path: str, cookie: str = "", ctype: str = "", body: str = "",
+        headers: dict[str, str] | None = None) -> str:
+    """One request line: METHOD, PATH, COOKIE, CONTENT-TYPE, BODY, then one ``Name: value``
+    column per extra header."""
+    extra = [f"{k}: {v}" for k, v in (headers or {}).items()]
+    return "\t".join([method, path, cookie, ctype, body, *extra])
+
+
+def parse_line(line: str) -> tuple[str, str, str, str, str, dict[str, str]]:
+    """The inverse of ``tsv``: (method, path, cookie, content type, body, extra headers)."""
+    method, path, cookie, ctype, body, *extra = line.split("\t")
+    return method, path, cookie, ctype, body, dict(h.split(": ", 1) for h in extra if ": " in h)
 
 
 def session_cookies(app, user_ids: list[int]) -> list[tuple[str, str]]:
@@ -72,7 +92,10 @@ def session_cookies(app, user_ids: list[int]) -> list[tuple[str, str]]:
     serializer = app.session_interface.get_signing_serializer(app)
     name = app.config["SESSION_COOKIE_NAME"]
     for uid in user_ids:
-        with app.test_request_context("/"):
+        # a new app context each time: under an outer one, test_request_context would reuse its
+        # ``g``, and generate_csrf would hand every user the first user's token (cached in g)
+        # without putting a CSRF secret into their sessions
+        with app.app_context(), app.test_request_context("/"):
             session["_user_id"] = str(uid)
             session["_fresh"] = True
             token = generate_csrf()
@@ -122,7 +145,16 @@ class Context:
 
 
 def build_lines(ctx: Context, only: list[str] | None = None) -> dict[str, list[str]]:
-    return {name: ep.build(ctx) for name, ep in ENDPOINTS.items() if only is None or name in only}
+    """The lines of every declared row (or of ``only``; the floors always), in declaration
+    order; a row whose data the sample lacks (an older generated database) builds none and is left out."""
+    out = {}
+    for name, ep in ENDPOINTS.items():
+        if only is not None and name not in only and name not in REFERENCES:
+            continue
+        lines = ep.build(ctx)
+        if lines:
+            out[name] = lines
+    return out
 
 
 # ---------------------------------------------------------------- the rows
@@ -201,6 +233,66 @@ def _course_page_logged_in(ctx: Context) -> list[str]:
 @endpoint("office_stats", target=Target(issue=14, max_p95_ms=300))
 def _office_stats(ctx: Context) -> list[str]:
     return [tsv("GET", f"/office/stats?year={y}", ctx.office_session) for y in (2024, 2025, 2026)]
+
+
+def heartbeat_body(event: str, session: str, seq: int, position: float = 0.0, epoch: int | None = None) -> str:
+    body = {"event": event, "session": session, "seq": seq, "position": position, "playing": True, "visible": True}
+    if epoch is not None:
+        body["epoch"] = epoch
+    return json.dumps(body)
+
+
+def _heartbeat_statements(app, lines: list[str], learners: int = 3, beats: int = 3) -> float:
+    """Statements per ``beat`` (not the ``start`` before it), in-process, for a few learners."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from ntbase.kernel.db import db
+
+    counts = []
+    client = app.test_client()
+    for line in lines[:learners]:
+        _m, path, cookie, ctype, _b, headers = parse_line(line)
+        headers = dict(headers, **{"Content-Type": ctype})
+        client._cookies.clear()
+        name, value = cookie.split("=", 1)
+        client.set_cookie(name, value)
+        session = "stmt-" + secrets.token_hex(4)
+        with app.app_context():
+            epoch = client.post(path, headers=headers, data=heartbeat_body("start", session, 1)).get_json()["epoch"]
+        for seq in range(2, 2 + beats):
+            with app.app_context():
+                n = {"c": 0}
+
+                def before(*_a, _n=n, **_k):
+                    _n["c"] += 1
+
+                sa.event.listen(db.engine, "before_cursor_execute", before)
+                try:
+                    r = client.post(path, headers=headers, data=heartbeat_body("beat", session, seq, 0.0, epoch))
+                finally:
+                    sa.event.remove(db.engine, "before_cursor_execute", before)
+            if r.status_code != 200:
+                raise RuntimeError(f"heartbeat: in-process beat answered {r.status_code}")
+            counts.append(n["c"])
+    return round(sum(counts) / len(counts), 1) if counts else 0.0
+
+
+@endpoint("heartbeat", script="heartbeat.lua", per_connection=True, expect='"message":"ok"',
+          statements=_heartbeat_statements, watch_locks=True,
+          target=Target(issue=12, min_bare=0.5, max_p95_ms=30, max_growth=None))
+def _heartbeat(ctx: Context) -> list[str]:
+    """The player's heartbeat: one learner per connection (bench/lua/heartbeat.lua sends
+    ``start``, then ``beat`` with growing ``seq``, the echoed epoch, real-time positions)."""
+    pairs = ctx.sample.get("online_enrollments") or []
+    lesson = ctx.sample.get("online_lesson_id")
+    if not pairs or lesson is None:
+        return []
+    sessions = session_cookies(ctx.app, [learner for learner, _ in pairs])
+    return [tsv("POST", f"/learn/{enrollment}/lessons/{lesson}/beat", cookie, "application/json",
+                heartbeat_body("start", f"bench-check-{i}", 1), headers={"X-CSRFToken": token})
+            for i, ((_learner, enrollment), (cookie, token)) in enumerate(zip(pairs, sessions, strict=True))]
 
 
 # ---------------------------------------------------------------- ratios and targets

@@ -29,6 +29,9 @@ SIZES = {
     "L": dict(bases=150, courses=100_000, learners=500_000, enrollments=2_500_000, certificates=1_500_000,
               ledger=5_000_000, employers=100, big_employer=5_000),
 }
+# the online course whose heartbeat is benchmarked (issue #12): one learner per wrk connection
+ONLINE_LEARNERS = {"XS": 64, "S": 256, "M": 256, "L": 256}
+ONLINE_LESSON_SECONDS = 2 * 3600  # long enough never to complete during a run
 
 TOPICS_PUBLIC = ["专业技术人员职业道德与诚信建设", "习近平新时代中国特色社会主义思想概论", "法治素养与依法办事",
                  "知识产权保护与运用", "专业技术人员心理健康与压力管理", "数字经济与数字化转型",
@@ -343,11 +346,20 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
             seats[c] = taken
         for row in courses:
             row["seats_taken"] = seats.get(row["id"], 0)
+        # --- the online course of the heartbeat row: learners from the end of the list, so the
+        # dashboard and enrollment rows (which use the first learners) see the same data as before
+        online_learners = learner_ids[-ONLINE_LEARNERS[size]:]
+        online = online_course(len(courses) + 1, g.now, online_learners, e_id + 1, app)
+        courses.append(online["course"])
+        enrollments.extend(online["enrollments"])
+        e_id += len(online["enrollments"])
         w.write("course", courses)
         w.write("course_session", sessions)
         w.write("course_teacher", ct)
         w.write("course_fee_line", lines)
         w.write("enrollment", enrollments)
+        w.write("learning_chapter", [online["chapter"]])
+        w.write("lesson", [online["lesson"]])
         w.write("payment_intent", pays)
         log(f"courses: {len(courses)}, enrollments: {len(enrollments)} ({time.perf_counter() - t_start:.1f}s)")
 
@@ -437,13 +449,60 @@ def generate(database_url: str, size: str, seed: int = 20261129, log=print) -> d
             # GET /employer/staff as this administrator: the big employer's staff list (issue #13)
             employer_admin_id=employer_admins[0] if employer_admins else None,
             employer_staff=sizes["big_employer"],
+            # POST /learn/<enrollment>/lessons/<lesson>/beat: (learner id, enrollment id) pairs
+            online_course_id=online["course"]["id"], online_lesson_id=online["lesson"]["id"],
+            online_enrollments=[(e["learner_id"], e["id"]) for e in online["enrollments"]],
             counts=dict(bases=len(bases), courses=len(courses), learners=len(learner_ids),
                         enrollments=len(enrollments), certificates=len(certs), ledger=ledger_total,
-                        employers=len(employers), memberships=len(memberships)),
+                        employers=len(employers), memberships=len(memberships),
+                        online_learners=len(online["enrollments"])),
             seconds=round(time.perf_counter() - t_start, 1),
         )
         _ = (create_user, Role, nb_staff, key)
     return sample
+
+
+def online_course(course_id: int, at: datetime, learner_ids: list[int], first_enrollment_id: int, app) -> dict:
+    """An online course (published, free, base 1) with one chapter and one 2-hour video lesson,
+    and a confirmed enrollment for each of ``learner_ids``. The lesson's file is a short sample
+    stored through ``ntbase.media`` (a heartbeat never reads it; the lesson page links it)."""
+    title = "公需科目：数字经济与数字化转型（在线）"
+    desc = "在线课程：视频学习，按实际观看时长计入学时。"
+    course = dict(id=course_id, base_id=1, title=title, category="public", mode="online", profession_series=[],
+                  staff_levels=[], price_fen=0, hours=Decimal("2.0"), is_talent_training=False,
+                  capacity=max(len(learner_ids), 1), seats_taken=len(learner_ids),
+                  enroll_opens_at=at - timedelta(days=30), enroll_closes_at=at + timedelta(days=300),
+                  refund_policy="", refund_cutoff_hours=24, description_md=desc, description_html=f"<p>{desc}</p>",
+                  status="published", search_text=f"{title} {desc}", published_at=at - timedelta(days=30))
+    chapter = dict(id=1, course_id=course_id, position=1, title="第一章 数字经济概论")
+    key, ctype, size, sha = store_sample_video(app)
+    lesson = dict(id=1, course_id=course_id, chapter_id=1, position=1, title="数字经济概论（视频）", kind="video",
+                  duration_seconds=ONLINE_LESSON_SECONDS, media_key=key, media_type=ctype, media_size=size,
+                  media_sha256=sha, created_at=at, updated_at=at)
+    enrollments = [dict(id=first_enrollment_id + i, course_id=course_id, learner_id=lid, state="confirmed",
+                        price_fen=0, confirmed_at=at - timedelta(days=1), source="self")
+                   for i, lid in enumerate(learner_ids)]
+    return dict(course=course, chapter=chapter, lesson=lesson, enrollments=enrollments)
+
+
+def store_sample_video(app) -> tuple[str, str, int, str]:
+    """A 3-second MP4 (ffmpeg) put into the app's media storage: (key, content type, size, sha256).
+    Without ffmpeg, a few placeholder bytes under the same kind of key."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from ntbase.media import get_storage
+
+    try:
+        from ntbase.media.samples import make_mp4
+
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(make_mp4(Path(tmp) / "lesson.mp4", seconds=3)).read_bytes()
+    except Exception:  # noqa: BLE001 - no ffmpeg: the heartbeat does not need a playable file
+        data = b"\0" * 64
+    stored = get_storage(app).put(io.BytesIO(data), content_type="video/mp4")
+    return stored.key, stored.content_type, stored.size, stored.sha256
 
 
 def kept_status_rows(engine, today) -> list[dict]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.endpoints import ENDPOINTS
+from bench.endpoints import ENDPOINTS, heartbeat_body, parse_line
 from bench.run import PG_ADMIN, create_db, endpoint_lines, make_app, migrate
 
 
@@ -65,13 +65,24 @@ def main() -> None:
             from pyinstrument import Profiler
 
             profiler = Profiler(interval=0.0005)
+        players: dict[int, list] = {}  # heartbeat: per learner line, [session, epoch, seq]
         for i in range(args.requests):
-            method, path, cookie, ctype, body = random.choice(ls).split("\t")
+            index = random.randrange(len(ls))
+            method, path, cookie, ctype, body, extra = parse_line(ls[index])
             client._cookies.clear()
             if cookie:
                 k, v = cookie.split("=", 1)
                 client.set_cookie(k, v)
-            headers = {"Content-Type": ctype} if ctype else {}
+            headers = dict(extra, **({"Content-Type": ctype} if ctype else {}))
+            if ep == "heartbeat":  # a player: `start` once per learner (not timed), then beats
+                if index not in players:
+                    session = f"prof-{os.getpid()}-{index}"
+                    with app.app_context():
+                        answer = client.post(path, headers=headers, data=heartbeat_body("start", session, 1))
+                    players[index] = [session, answer.get_json()["epoch"], 1, time.monotonic()]
+                p = players[index]
+                p[2] += 1
+                body = heartbeat_body("beat", p[0], p[2], round(time.monotonic() - p[3], 3), p[1])
             n = {"c": 0}
 
             def before(*_a, **_k):

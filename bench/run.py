@@ -50,6 +50,7 @@ from bench.endpoints import (
     build_lines,
     combine,
     evaluate_targets,
+    parse_line,
     session_cookies,
     target_table,
     tsv,
@@ -58,7 +59,7 @@ from bench.endpoints import (
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-LUA = ROOT / "bench" / "lua" / "paths.lua"
+LUA_DIR = ROOT / "bench" / "lua"
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
@@ -178,13 +179,16 @@ class Gunicorn:
 
 
 # ---------------------------------------------------------------- wrk
-def wrk(base: str, lines: list[str], conc: int, duration: float) -> dict:
+def wrk(base: str, lines: list[str], conc: int, duration: float, script: str = "paths.lua",
+        per_connection: bool = False) -> dict:
+    """One wrk run. ``per_connection``: one wrk thread per connection (a script whose state is
+    one client's, bench/lua/heartbeat.lua); otherwise at most 2 threads, as the machine has."""
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False, encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
         path = fh.name
-    threads = max(1, min(conc, 2))
+    threads = conc if per_connection else max(1, min(conc, 2))
     cmd = ["wrk", "-t", str(threads), "-c", str(conc), "-d", f"{max(1, int(duration))}s", "--timeout", "10s",
-           "-s", str(LUA), base, "--", path, str(random.randint(0, 10**6))]
+           "-s", str(LUA_DIR / script), base, "--", path, str(random.randint(0, 10**6))]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60).stdout
     os.unlink(path)
     m = re.search(r"^\{.*\}$", out, re.M)
@@ -193,13 +197,75 @@ def wrk(base: str, lines: list[str], conc: int, duration: float) -> dict:
     r = json.loads(m.group(0))
     secs = r["duration_us"] / 1e6
     errors = sum(r["errors"].values())
+    extra = {}
+    if "non200" in r:  # the script counted every answer that was not 200 (wrk's "status" only counts >= 400)
+        errors = errors - r["errors"]["status"] + r["non200"]
+        extra = {"non200": r["non200"], "starts": r["starts"], "beats": r["beats"], "messages": r["messages"]}
     return {"rps": round(r["requests"] / secs, 1), "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000,
-            "p99_ms": r["p99_us"] / 1000, "requests": r["requests"], "errors": errors}
+            "p99_ms": r["p99_us"] / 1000, "requests": r["requests"], "errors": errors, **extra}
 
 
-def endpoint_lines(app, sample: dict, rng: random.Random) -> dict[str, list[str]]:
-    """The requests of every declared row (bench/endpoints.py), by row name."""
-    return build_lines(Context(app, sample, rng))
+class LockWatch:
+    """Samples PostgreSQL's lock waits on one database while a row runs: how often any
+    backend was waiting for a lock, the most at once, and on what (lock type and relation)."""
+
+    def __init__(self, url: str, interval: float = 0.05):
+        import threading
+
+        self.url, self.interval = url, interval
+        self.samples = self.waiting_samples = self.max_waiting = 0
+        self.on: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        eng = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        try:
+            with eng.connect() as c:
+                while not self._stop.is_set():
+                    rows = c.exec_driver_sql(
+                        "SELECT l.locktype, COALESCE(l.relation::regclass::text, '') FROM pg_locks l "
+                        "JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "WHERE NOT l.granted AND a.datname = current_database()").all()
+                    self.samples += 1
+                    if rows:
+                        self.waiting_samples += 1
+                        self.max_waiting = max(self.max_waiting, len(rows))
+                        for locktype, rel in rows:
+                            key = f"{locktype} {rel}".strip()
+                            self.on[key] = self.on.get(key, 0) + 1
+                    self._stop.wait(self.interval)
+        finally:
+            eng.dispose()
+
+    def __enter__(self) -> LockWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def result(self) -> dict:
+        return {"samples": self.samples, "samples_waiting": self.waiting_samples, "max_waiting": self.max_waiting,
+                "on": self.on}
+
+
+def run_row(bases: dict[str, str], lines: dict[str, list[str]], ep: str, conc: int, duration: float,
+            db_url: str | None = None) -> dict:
+    """wrk on one row with its declared script and options (and the lock watch it asks for)."""
+    spec = ENDPOINTS[ep]
+    go = lambda: wrk(bases[spec.server], lines[ep], conc, duration, spec.script, spec.per_connection)  # noqa: E731
+    if not (spec.watch_locks and db_url and db_url.startswith("postgresql")):
+        return go()
+    with LockWatch(db_url) as watch:
+        r = go()
+    return dict(r, lock_waits=watch.result())
+
+
+def endpoint_lines(app, sample: dict, rng: random.Random, only: list[str] | None = None) -> dict[str, list[str]]:
+    """The requests of every declared row (bench/endpoints.py; or of ``only`` and the floors), by row name."""
+    return build_lines(Context(app, sample, rng), only)
 
 
 def check_status(bases: dict[str, str], lines: dict[str, list[str]], servers: dict[str, str] | None = None) -> None:
@@ -208,8 +274,8 @@ def check_status(bases: dict[str, str], lines: dict[str, list[str]], servers: di
     ``bases``: URL per server name; ``servers``: server name per row (default: as declared)."""
     for ep, ls in lines.items():
         base = bases[servers[ep] if servers else ENDPOINTS[ep].server]
-        method, path, cookie, ctype, body = ls[0].split("\t")
-        headers = {"Cookie": cookie} if cookie else {}
+        method, path, cookie, ctype, body, extra = parse_line(ls[0])
+        headers = dict(extra, Cookie=cookie) if cookie else dict(extra)
         if ctype:
             headers["Content-Type"] = ctype
         req = urllib.request.Request(base + path, method=method, headers=headers,
@@ -219,12 +285,17 @@ def check_status(bases: dict[str, str], lines: dict[str, list[str]], servers: di
             def redirect_request(self, *a, **k):
                 return None
 
+        text = ""
         try:
-            status = urllib.request.build_opener(NoRedirect).open(req, timeout=30).status
+            with urllib.request.build_opener(NoRedirect).open(req, timeout=30) as resp:
+                status, text = resp.status, resp.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             status = exc.code
         if status != 200:
             raise RuntimeError(f"{ep}: {method} {path} answered {status}, not 200")
+        expect = ENDPOINTS[ep].expect if ep in ENDPOINTS else None
+        if expect and expect not in text:
+            raise RuntimeError(f"{ep}: {method} {path} answered 200 without {expect!r}: {text[:300]}")
 
 
 def count_statements(app, lines: list[str], n: int = 5) -> float:
@@ -234,7 +305,7 @@ def count_statements(app, lines: list[str], n: int = 5) -> float:
     counts = []
     client = app.test_client()
     for line in lines[:n]:
-        method, path, cookie, ctype, body = line.split("\t")
+        method, path, cookie, ctype, body, extra = parse_line(line)
         with app.app_context():
             c = {"n": 0}
 
@@ -243,7 +314,7 @@ def count_statements(app, lines: list[str], n: int = 5) -> float:
 
             sa.event.listen(db.engine, "before_cursor_execute", before)
             try:
-                headers = {}
+                headers = dict(extra)
                 client._cookies.clear()
                 if cookie:
                     cname, cval = cookie.split("=", 1)
@@ -354,7 +425,7 @@ def hammer(app, url: str, instance: str, sample: dict, duration: float) -> dict:
 
 # ---------------------------------------------------------------- driver
 def measure(bases: dict[str, str], lines: dict[str, list[str]], concurrencies: list[int], duration: float,
-            label: str = "") -> dict[str, dict[str, dict]]:
+            label: str = "", db_url: str | None = None) -> dict[str, dict[str, dict]]:
     """One pass: at each concurrency both floors, then every row, then both floors again.
 
     A floor's figure is the mean of its two runs, and every row's ratios are taken against the
@@ -369,10 +440,10 @@ def measure(bases: dict[str, str], lines: dict[str, list[str]], concurrencies: l
 
         def run_refs() -> None:
             for ep in refs:
-                samples[ep].append(wrk(bases[ENDPOINTS[ep].server], lines[ep], conc, duration))  # noqa: B023
+                samples[ep].append(run_row(bases, lines, ep, conc, duration))  # noqa: B023
 
         run_refs()
-        measured = {ep: wrk(bases[ENDPOINTS[ep].server], lines[ep], conc, duration) for ep in rows}
+        measured = {ep: run_row(bases, lines, ep, conc, duration, db_url) for ep in rows}
         run_refs()
         measured.update({ep: combine(samples[ep]) for ep in refs})
         bare, floor = measured.get(BARE), measured.get(FLOOR)
@@ -380,11 +451,15 @@ def measure(bases: dict[str, str], lines: dict[str, list[str]], concurrencies: l
             r = with_ratios(measured[ep], bare, floor)
             results.setdefault(ep, {})[str(conc)] = r
             log(f"{label} c={conc} {ep}: {r['rps']} rps p95 {r['p95_ms']} ms "
-                f"ratio to bare {r['ratio_to_bare']} to /floor {r['ratio_to_floor']}")
+                f"ratio to bare {r['ratio_to_bare']} to /floor {r['ratio_to_floor']}"
+                + (f" errors {r['errors']}" if r.get("errors") else "")
+                + (f" messages {r['messages']}" if "messages" in r else "")
+                + (f" lock waits {r['lock_waits']}" if "lock_waits" in r else ""))
     return results
 
 
-def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool) -> dict:
+def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool,
+             only: list[str] | None = None) -> dict:
     from bench.generate import generate
 
     name = f"ntbase_bench_{size.lower()}_{os.getpid()}"  # other checkouts may run the smoke at once
@@ -400,13 +475,14 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
         log(f"{size}: migrating")
         migrate(url, instance)
         log(f"{size}: generating")
+        os.environ["NTBASE_INSTANCE_PATH"] = instance  # the generator stores the lesson file there
         t0 = time.perf_counter()
         sample = generate(url, size, log=lambda m: log(f"{size}: {m}"))
         gen_s = round(time.perf_counter() - t0, 1)
         app = make_app(url, instance)
         rng = random.Random(7)
         with app.app_context():
-            lines = endpoint_lines(app, sample, rng)
+            lines = endpoint_lines(app, sample, rng, only)
         with app.app_context():
             from ntbase.kernel.db import db
 
@@ -421,15 +497,15 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
         bases = {"ntbase": server.base, "bare": bare.base}
         try:
             check_status(bases, lines)
-            for ep, ls in lines.items():  # warm every worker
-                wrk(bases[ENDPOINTS[ep].server], ls, 4, 1)
-            results = measure(bases, lines, concurrencies, duration, label=size)
+            for ep in lines:  # warm every worker
+                run_row(bases, lines, ep, 4, 1)
+            results = measure(bases, lines, concurrencies, duration, label=size, db_url=url)
             rss = server.worker_rss_mb()
             bulk = bulk_verify(app, sample, server.base)
         finally:
             bare.stop()
             server.stop()
-        statements = {ep: count_statements(app, ls) for ep, ls in lines.items()
+        statements = {ep: (ENDPOINTS[ep].statements or count_statements)(app, ls) for ep, ls in lines.items()
                       if ENDPOINTS[ep].server == "ntbase"}
         out = {"size": size, "counts": sample["counts"], "generate_seconds": gen_s, "endpoints": results,
                "sql_statements_per_request": statements, "worker_rss_mb": rss, "bulk_verify": bulk}
@@ -469,6 +545,25 @@ def markdown(report: dict) -> str:
                 lines.append(f"| {ep} | {conc} | {r['rps']:,} | {'—' if bare is None else bare} | "
                              f"{r.get('ratio_to_floor')} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | "
                              f"{r['errors']} | {res['sql_statements_per_request'].get(ep, '')} |")
+        for ep, by_c in res["endpoints"].items():
+            for conc, r in by_c.items():
+                if "messages" in r:
+                    msgs = ", ".join(f"{k} {v:,}" for k, v in sorted(r["messages"].items()))
+                    lines.append(f"\n{ep}, {conc} clients: {r.get('starts', 0):,} `start` and {r.get('beats', 0):,} "
+                                 f"`beat` requests; answers 200 by message: {msgs or 'none'}; not 200: "
+                                 f"{r.get('non200', 0)}.")
+                lw = r.get("lock_waits")
+                if lw:
+                    on = ", ".join(f"{k} ({v})" for k, v in sorted(lw["on"].items())) or "nothing"
+                    lines.append(f"PostgreSQL lock waits during that run: {lw['samples_waiting']} of {lw['samples']} "
+                                 f"samples of `pg_locks` had a backend waiting (at most {lw['max_waiting']} at "
+                                 f"once), on: {on}.")
+        for later in res.get("later_rows", []):
+            fl = "; ".join(f"{ref} " + ", ".join(f"{int(v):,} req/s at {c}" for c, v in by.items())
+                           for ref, by in later["floors_rps"].items() if by)
+            lines.append(f"\nRows {', '.join(later['rows'])}: from a later run (`{later['run']}`, "
+                         f"{later['started']}, {later['duration']} s per point), with its ratios to that run's "
+                         f"own floors ({fl}), not to the floor rows above.")
         b = res.get("bulk_verify", {})
         if "seconds_median" in b:
             lines.append(f"\nBulk verification of {b['rows']:,} codes: {b['seconds_median']} s (median of 3), "
@@ -500,6 +595,32 @@ def growth(report: dict) -> tuple[str, dict[str, float]] | None:
                  for ep in small if top in small[ep] and top in large.get(ep, {})}
 
 
+def merge(old: dict, new: dict) -> dict:
+    """``old`` with ``new``'s rows (not its floors) put in, each size's later rows noted with
+    the run they come from and that run's floors (their ratios are to those, not to ``old``'s)."""
+    out = json.loads(json.dumps(old))
+    for size, res in new["sizes"].items():
+        rows = {ep: by_c for ep, by_c in res["endpoints"].items() if ep not in REFERENCES}
+        if not rows:
+            continue
+        if size not in out["sizes"]:
+            out["sizes"][size] = res
+            continue
+        dest = out["sizes"][size]
+        dest["endpoints"].update(rows)
+        dest.setdefault("sql_statements_per_request", {}).update(
+            {ep: n for ep, n in res.get("sql_statements_per_request", {}).items() if ep in rows})
+        floors = {ref: {c: r["rps"] for c, r in res["endpoints"].get(ref, {}).items()} for ref in REFERENCES}
+        dest["later_rows"] = [x for x in dest.get("later_rows", []) if not set(x["rows"]) & set(rows)]
+        dest["later_rows"].append({"rows": list(rows), "run": new["name"], "started": new["started"],
+                                   "duration": new["duration"], "floors_rps": floors,
+                                   "counts": res.get("counts")})
+    g = growth(out)
+    if g:
+        out["growth_clients"], out["growth"] = int(g[0]), g[1]
+    return out
+
+
 def write_report(report: dict, update_readme: bool) -> str:
     report["targets"] = evaluate_targets(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -524,6 +645,11 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="size XS, 1 s per point, one concurrency (CI)")
     ap.add_argument("--no-hammer", action="store_true")
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--endpoints", default="", help="comma-separated rows to measure (the two floors always "
+                    "run with them); default: every declared row")
+    ap.add_argument("--merge-into", metavar="JSON", help="after the run, put its rows (not its floors) into "
+                    "this earlier report, replacing rows of the same name, and write that report (with "
+                    "--update-readme, the README table); the run itself is kept under --name")
     ap.add_argument("--render", metavar="JSON", help="measure nothing: rewrite the .md (and, with "
                     "--update-readme, the README table) from an earlier run's JSON")
     args = ap.parse_args()
@@ -533,6 +659,10 @@ def main() -> None:
             report["name"] = args.name
         print(write_report(report, args.update_readme))
         return
+    only = [e.strip() for e in args.endpoints.split(",") if e.strip()] or None
+    unknown = [e for e in only or [] if e not in ENDPOINTS]
+    if unknown:
+        sys.exit(f"unknown rows {unknown}; declared: {', '.join(ENDPOINTS)}")
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
     if args.smoke:
@@ -540,7 +670,7 @@ def main() -> None:
     else:
         sizes = args.sizes.split(",")
         concs = [int(c) for c in args.concurrency.split(",")]
-        duration, name = args.duration, args.name or "latest"
+        duration, name = args.duration, args.name or ("latest" if only is None else "_".join(only))
     eng = sa.create_engine(PG_ADMIN)
     with eng.connect() as c:
         pg = c.exec_driver_sql("SHOW server_version").scalar()
@@ -550,11 +680,16 @@ def main() -> None:
               f"{platform.python_version()}", "pg": pg, "duration": duration, "workers": WORKERS,
               "threads": THREADS, "started": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
     for size in sizes:
-        report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer)
+        report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer, only)
     g = growth(report)
     if g:
         report["growth_clients"], report["growth"] = int(g[0]), g[1]
-    print(write_report(report, args.update_readme))
+    if args.merge_into:
+        print(write_report(report, False))
+        merged = merge(json.loads(Path(args.merge_into).read_text()), report)
+        print(write_report(merged, args.update_readme))
+    else:
+        print(write_report(report, args.update_readme))
     failures = []
     for size, res in report["sizes"].items():
         h = res.get("hammer")

@@ -1,16 +1,23 @@
 -- Replays requests from a file of tab-separated lines: METHOD \t PATH \t COOKIE \t CONTENT-TYPE \t BODY
--- (cookie, content type and body may be empty); picks one at random per request.
+-- [\t Name: value ...] (cookie, content type and body may be empty; each further column is one
+-- extra header); picks one at random per request.
 -- done() prints one JSON line with throughput and latency percentiles for bench/run.py.
 local reqs = {}
 
 function init(args)
   local file = args[1]
   for line in io.lines(file) do
-    local m, p, c, ct, b = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    if m then
+    local f = {}
+    for field in (line .. "\t"):gmatch("([^\t]*)\t") do table.insert(f, field) end
+    if #f >= 5 then
+      local m, p, c, ct, b = f[1], f[2], f[3], f[4], f[5]
       local headers = {}
       if c ~= "" then headers["Cookie"] = c end
       if ct ~= "" then headers["Content-Type"] = ct end
+      for i = 6, #f do
+        local k, v = f[i]:match("^([^:]+):%s*(.*)$")
+        if k then headers[k] = v end
+      end
       table.insert(reqs, wrk.format(m, p, headers, b ~= "" and b or nil))
     end
   end
