@@ -149,6 +149,18 @@ def study_enrollment(enrollment_id: int, learner_id: int) -> Enrollment | None:
     return enrollment
 
 
+def beat_target(enrollment_id: int, lesson_id: int, learner_id: int) -> tuple[Enrollment, Lesson] | None:
+    """The learner's own enrollment in an online course and one of its lessons, in one
+    statement (the heartbeat's path), or None."""
+    row = db.session.execute(
+        sa.select(Enrollment, Lesson)
+        .join(Course, Course.id == Enrollment.course_id)
+        .join(Lesson, sa.and_(Lesson.course_id == Enrollment.course_id, Lesson.id == lesson_id))
+        .where(Enrollment.id == enrollment_id, Enrollment.learner_id == learner_id,
+               Course.mode.in_(ONLINE_MODES))).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def may_study(enrollment: Enrollment) -> bool:
     return enrollment.state in (EnrollmentState.CONFIRMED, EnrollmentState.COMPLETED)
 
@@ -290,6 +302,24 @@ def _lock_playback(learner_id: int) -> Playback:
     return row
 
 
+def _lock_with_progress(enrollment: Enrollment, lesson: Lesson) -> tuple[Playback, LessonProgress]:
+    """The learner's playback row locked and their progress on ``lesson``, in one statement
+    when both exist (every heartbeat after the first)."""
+    # both rows locked: PostgreSQL re-reads only locked rows once a lock wait ends, so a
+    # progress row read beside a locked playback row could be the version before the wait
+    found = db.session.execute(
+        sa.select(Playback, LessonProgress)
+        .join(LessonProgress, sa.and_(LessonProgress.learner_id == Playback.learner_id,
+                                      LessonProgress.enrollment_id == enrollment.id,
+                                      LessonProgress.lesson_id == lesson.id))
+        .where(Playback.learner_id == enrollment.learner_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)).first()
+    if found is None:
+        return _lock_playback(enrollment.learner_id), _progress_row(enrollment, lesson)
+    return found[0], found[1]
+
+
 def _progress_row(enrollment: Enrollment, lesson: Lesson) -> LessonProgress:
     row = db.session.scalar(sa.select(LessonProgress).where(LessonProgress.enrollment_id == enrollment.id,
                                                             LessonProgress.lesson_id == lesson.id))
@@ -321,8 +351,7 @@ def heartbeat(enrollment: Enrollment, lesson: Lesson, beat: tracking.Heartbeat, 
         raise DomainError(_("A live session is attended by joining it, not by a player."), code="live")
     refuse_unless_studying(enrollment)
     at = now or db_now()
-    playback = _lock_playback(enrollment.learner_id)
-    row = _progress_row(enrollment, lesson)
+    playback, row = _lock_with_progress(enrollment, lesson)
     outcome = tracking.record_heartbeat(
         _as_progress(row), tracking.Playback(playback.session_id, playback.lesson_id, playback.epoch), beat,
         lesson=tracking_lesson(lesson), rules=rules(), now=at, rng=rng)
