@@ -83,3 +83,14 @@ class EnrollmentRefunded(Event):
     by: str = "base"
     reason: str = ""
     payer: str = ""  # the employer that paid for the seat, when one did
+
+
+@dataclass(frozen=True)
+class EnrollmentCompleting(Event):
+    """About to complete: a domain whose own rule decides completion (learning: an online
+    course with lessons completes itself when they are done) refuses a completion by a
+    person (``actor_id`` set) by raising a DomainError."""
+
+    enrollment_id: int
+    course_id: int
+    actor_id: int | None

@@ -29,6 +29,7 @@ from ntbase.catalog.models import Course, CourseStatus
 from ntbase.enrollment.events import (
     EnrollmentCancelled,
     EnrollmentCompleted,
+    EnrollmentCompleting,
     EnrollmentConfirmed,
     EnrollmentOffered,
     EnrollmentRefunded,
@@ -808,6 +809,7 @@ def complete(enrollment: Enrollment, actor_id: int | None, now: datetime | None 
     at = now or db_now()
     if enrollment.state == S.COMPLETED:
         raise DomainError(_("This learner has already completed the course."), code="already_completed")
+    publish(EnrollmentCompleting(enrollment.id, enrollment.course_id, actor_id))
     try:
         transition(enrollment, S.COMPLETED, actor_id, reason, at, completed_at=at)
     except ConcurrentChange as exc:

@@ -140,3 +140,11 @@ def test_declared_hours_must_fit_the_lessons(app_ctx, base_a):
     assert err.value.code == "hours_exceed_lessons" and "45" in err.value.message
     course.hours = 0
     services.check_publishable(course)
+
+
+def test_staff_cannot_mark_an_online_course_with_lessons_completed(study, staff_a):
+    _course, _lessons, enrollment = study
+    with pytest.raises(DomainError) as err:
+        enrollments.complete(enrollment, staff_a.id)
+    assert err.value.code == "completes_itself"
+    assert enrollment.state == EnrollmentState.CONFIRMED
