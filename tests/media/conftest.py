@@ -87,12 +87,10 @@ def s3_bucket(s3_endpoint):
 
 @pytest.fixture()
 def media_app(make_app, tmp_path):
-    """The real app with the media blueprint registered (the lead wires it in production)
-    and its local storage in a fresh folder."""
-    from ntbase.media.serving import bp
-
+    """The real app (its registry registers the media blueprint) with its local storage in a
+    fresh folder."""
     app = make_app(MEDIA_ROOT=str(tmp_path / "media"), MEDIA_STORAGE="local")
-    app.register_blueprint(bp)
+    assert "media.serve" in app.view_functions
     return app
 
 
