@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ntbase.catalog.models import Course, CourseStatus
+from ntbase.catalog.models import Course, CourseMode, CourseStatus
 from ntbase.kernel.db import db
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.errors import DomainError
-from ntbase.learning.models import Chapter, Lesson, LessonKind
+from ntbase.learning import services
+from ntbase.learning.models import Chapter, Lesson, LessonKind, LessonProgress
 from ntbase.media import StoredObject
 from ntbase.media.checks import DOCUMENT_KINDS, VIDEO_KINDS, MediaInfo
 
@@ -105,3 +106,150 @@ def _attach(lesson: Lesson, stored: StoredObject, info: MediaInfo) -> None:
     lesson.media_key, lesson.media_type = stored.key, stored.content_type
     lesson.media_size, lesson.media_sha256 = stored.size, stored.sha256
     lesson.updated_at = db_now()
+
+
+# ---------------------------------------------------------------- changing what exists
+
+def started_counts(course_id: int) -> dict[int, int]:
+    """Per lesson of the course: how many learners have started it (one statement)."""
+    started = sa.or_(LessonProgress.credited_ms > 0, LessonProgress.done, LessonProgress.joined_at.is_not(None))
+    rows = db.session.execute(sa.select(LessonProgress.lesson_id, sa.func.count())
+                              .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+                              .where(Lesson.course_id == course_id, started)
+                              .group_by(LessonProgress.lesson_id)).all()
+    return {lesson_id: n for lesson_id, n in rows}
+
+
+def _refuse_if_started(course: Course, lessons: list[Lesson], what: str) -> None:
+    counts = started_counts(course.id)
+    started = sum(counts.get(lesson.id, 0) for lesson in lessons)
+    if started:
+        message = (_("Learners have started this lesson (%(n)s), so it can no longer be removed: their "
+                     "progress would be lost. Rename it or add a new lesson instead.", n=started)
+                   if what == "lesson" else
+                   _("Learners have started lessons of this chapter (%(n)s), so it can no longer be removed: "
+                     "their progress would be lost.", n=started))
+        raise DomainError(message, field="title", code="lesson_started")
+
+
+def _check_hours_without(course: Course, seconds_removed: int) -> None:
+    """A published online course must still carry its hours after a change."""
+    if course.status != CourseStatus.PUBLISHED:
+        return  # a draft is checked when it is published
+    remaining = services.hours_capacity_seconds(course.id) - seconds_removed
+    if remaining <= 0 and course.mode == CourseMode.ONLINE:
+        raise DomainError(_("A published online course keeps at least one lesson. Add another lesson first."),
+                          field="title", code="hours_exceed_lessons")
+    services.check_hours_fit(course, total_seconds=remaining, field="title")
+
+
+def rename_chapter(course: Course, chapter: Chapter, title: str) -> Chapter:
+    _editable(course)
+    chapter.title = _title(title)
+    return chapter
+
+
+def _swap(items: list, item, step: int) -> tuple | None:
+    """The neighbour ``step`` (-1 up, +1 down) of ``item`` in ``items``, or None at an end."""
+    i = items.index(item)
+    j = i + step
+    if step not in (-1, 1) or not 0 <= j < len(items):
+        return None
+    return items[i], items[j]
+
+
+def _exchange(a, b) -> None:
+    """Swap two rows' positions without breaking the unique (parent, position) constraint."""
+    pa, pb = a.position, b.position
+    a.position = -pa - 1
+    db.session.flush()
+    b.position = pa
+    db.session.flush()
+    a.position = pb
+    db.session.flush()
+
+
+def move_chapter(course: Course, chapter: Chapter, step: int) -> bool:
+    _editable(course)
+    chapters = list(db.session.scalars(sa.select(Chapter).where(Chapter.course_id == course.id)
+                                       .order_by(Chapter.position, Chapter.id)))
+    pair = _swap(chapters, chapter, step)
+    if pair:
+        _exchange(*pair)
+    return pair is not None
+
+
+def move_lesson(course: Course, lesson: Lesson, step: int) -> bool:
+    _editable(course)
+    lessons = list(db.session.scalars(sa.select(Lesson).where(Lesson.chapter_id == lesson.chapter_id)
+                                      .order_by(Lesson.position, Lesson.id)))
+    pair = _swap(lessons, lesson, step)
+    if pair:
+        _exchange(*pair)
+    return pair is not None
+
+
+def delete_chapter(course: Course, chapter: Chapter) -> list[str]:
+    """Remove an empty chapter, or one whose lessons nobody started; the keys of the files
+    to delete once the change is committed."""
+    _editable(course)
+    lessons = list(chapter.lessons)
+    _refuse_if_started(course, lessons, "chapter")
+    if lessons:
+        _check_hours_without(course, sum(lesson.duration_seconds for lesson in lessons))
+    keys = [lesson.media_key for lesson in lessons if lesson.media_key]
+    db.session.delete(chapter)
+    db.session.flush()
+    return keys
+
+
+def delete_lesson(course: Course, lesson: Lesson) -> list[str]:
+    _editable(course)
+    _refuse_if_started(course, [lesson], "lesson")
+    _check_hours_without(course, lesson.duration_seconds)
+    keys = [lesson.media_key] if lesson.media_key else []
+    db.session.delete(lesson)
+    db.session.flush()
+    return keys
+
+
+def update_lesson(course: Course, lesson: Lesson, *, title: str, minutes: int | None = None,
+                  join_url: str | None = None, starts_at: datetime | None = None,
+                  ends_at: datetime | None = None) -> Lesson:
+    """Rename a lesson; a document's minutes and a live session's link and times too. A
+    video's length is its file's."""
+    _editable(course)
+    lesson.title = _title(title)
+    before = lesson.duration_seconds
+    if lesson.kind == LessonKind.DOCUMENT:
+        lesson.duration_seconds = _minutes(minutes) * 60
+    elif lesson.kind == LessonKind.LIVE:
+        if starts_at is None or ends_at is None or ends_at <= starts_at:
+            raise DomainError(_("Give the live session's start and an end after it."), field="starts_at")
+        lesson.join_url, lesson.starts_at, lesson.ends_at = _join_url(join_url), starts_at, ends_at
+        lesson.duration_seconds = int((ends_at - starts_at).total_seconds() // 60) * 60 or 60
+    if lesson.duration_seconds < before:
+        # the shorter lesson is already in the sum: check the sum as it now is
+        db.session.flush()
+        _check_hours_without(course, 0)
+    lesson.updated_at = db_now()
+    db.session.flush()
+    return lesson
+
+
+def replace_file(course: Course, lesson: Lesson, upload: tuple[StoredObject, MediaInfo]) -> str | None:
+    """Put a new file on a video or document lesson; the old file's key (to delete once
+    committed). A video learners have started keeps its file: its length decides what they
+    have watched."""
+    _editable(course)
+    if lesson.kind == LessonKind.LIVE:
+        raise DomainError(_("A live session has no file."), field="file")
+    if lesson.kind == LessonKind.VIDEO and lesson.media_key:
+        _refuse_if_started(course, [lesson], "lesson")
+    old, before = lesson.media_key, lesson.duration_seconds
+    _attach(lesson, *upload)
+    if lesson.duration_seconds < before:
+        db.session.flush()
+        _check_hours_without(course, 0)
+    db.session.flush()
+    return old
