@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,18 +25,27 @@ SHOTS = Path(__file__).parent / "screenshots"
 # folder's browser tests share it, so one test process never starts Playwright twice
 
 
-@pytest.fixture()
-def live_server(app_ctx, make_app):
-    """Serve a CSRF-enabled app on 127.0.0.1:<free port>, same database as the test."""
-    app = make_app(WTF_CSRF_ENABLED=True, TESTING=False, SERVER_NAME=None)
+@contextmanager
+def serving(make_app, **overrides):
+    """A CSRF-enabled app (with ``overrides``) on 127.0.0.1:<free port>, same database as
+    the test; ``server.url`` and ``server.app``."""
+    app = make_app(WTF_CSRF_ENABLED=True, TESTING=False, SERVER_NAME=None, **overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     server.app = app
-    yield server
-    server.shutdown()
-    thread.join(5)
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture()
+def live_server(app_ctx, make_app):
+    with serving(make_app) as server:
+        yield server
 
 
 AXE_JS = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
