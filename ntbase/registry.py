@@ -41,6 +41,7 @@ VIEWS = [
     "ntbase.learning.views",
     "ntbase.learning.exam_views",
     "ntbase.learning.staff_views",
+    "ntbase.learning.progress_views",
     "ntbase.api.views",
 ]
 
