@@ -15,7 +15,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ChapterForm(FlaskForm):
-    title = StringField(_l("Chapter title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Chapter title"), validators=[DataRequired(), Length(max=200)], id="chapter-title")
 
 
 class MoveForm(FlaskForm):

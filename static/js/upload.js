@@ -39,6 +39,19 @@
     }
   }
 
+  // Go where the server said; the same page with only another #anchor must still reload
+  // (a fragment change alone would not show the new lesson and the message).
+  function follow(url) {
+    var target = new URL(url, window.location.href);
+    var here = window.location;
+    if (target.pathname === here.pathname && target.search === here.search) {
+      here.hash = target.hash;
+      here.reload();
+    } else {
+      here.assign(target.href);
+    }
+  }
+
   function upload(form, ev) {
     var fileInput = form.querySelector("input[type=file]");
     var file = fileInput && !fileInput.closest("[hidden]") && fileInput.files[0];
@@ -71,7 +84,7 @@
     xhr.onload = function () {
       var data = null;
       try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
-      if (data && data.ok && data.redirect) { window.location.assign(data.redirect); return; }
+      if (data && data.ok && data.redirect) { follow(data.redirect); return; }
       if (button) { button.disabled = false; }
       if (box) { box.hidden = true; }
       if (data && data.errors) {
