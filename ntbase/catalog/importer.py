@@ -150,6 +150,7 @@ FILE_MESSAGES = {
                              "or other sheets), or save it as .csv, and try again."),
     "cell_too_long": _l("A cell of this file is far too long. A course description has at most 20,000 "
                         "characters: shorten it and try again."),
+    "no_rows": _l("The file has no course rows under the column titles."),
 }
 
 
@@ -164,25 +165,11 @@ def _header_key(text: str) -> str | None:
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     """Rows of the first sheet as (row number, {column key: text}); blank rows skipped."""
     try:
-        table = tabular.read_table(filename, data, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS,
-                                   max_unpacked=MAX_XLSX_EXPANDED_BYTES, messages=FILE_MESSAGES)
+        out = tabular.read_template(filename, data, columns=COLUMNS, header_key=_header_key,
+                                    max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS,
+                                    max_unpacked=MAX_XLSX_EXPANDED_BYTES, join=join_list, messages=FILE_MESSAGES)
     except tabular.TableError as err:
         raise ImportFileError(err.message) from err
-    if not table.rows:
-        raise ImportFileError(_("The file is empty."))
-    (_first, header), body = table.rows[0], table.rows[1:]
-    keys = [_header_key(h) for h in header]
-    missing = [zh for key, zh, req in COLUMNS if req and key not in keys]
-    if missing:
-        raise ImportFileError(_("The first row must hold the column titles of the template. Missing: %(cols)s.",
-                                cols=join_list(missing)))
-    out = []
-    for number, cells in body:
-        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys) if key}
-        if any(values.values()):
-            out.append((number, values))
-    if not out:
-        raise ImportFileError(_("The file has no course rows under the column titles."))
     if len(out) > MAX_ROWS:
         raise ImportFileError(tabular.refusal("too_many_rows", FILE_MESSAGES, n=MAX_ROWS).message)
     return out

@@ -30,7 +30,7 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -67,6 +67,9 @@ MESSAGES = {
     "bad_csv": _l("This CSV file cannot be read (%(error)s). Save it again from Excel or WPS as “CSV UTF-8” "
                   "and try again."),
     "cell_too_long": _l("A cell of this file is far too long. Shorten it and try again."),
+    # read_template: a file made from a download template (a row of column titles, then data)
+    "missing_columns": _l("The first row must hold the column titles of the template. Missing: %(cols)s."),
+    "no_rows": _l("The file has no rows under the column titles."),
 }
 
 
@@ -121,6 +124,39 @@ def read_table(filename: str, data: bytes, *, max_bytes: int, max_rows: int, max
         return Table("csv", _csv_rows(data, refuse, max_rows=max_rows, max_columns=max_columns,
                                       delimiters=delimiters))
     raise refuse("file_type")
+
+
+def read_template(filename: str, data: bytes, *, columns: Sequence[tuple[str, str, bool]],
+                  header_key: Callable[[str], str | None], max_bytes: int, max_rows: int, max_unpacked: int,
+                  join: Callable[[Iterable[str]], str] | None = None,
+                  messages: Mapping[str, object] | None = None) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a file filled in from a template, as (row number, {column key: text}).
+
+    The first row holds the column titles: ``header_key`` names the column key of a title
+    (None: a column the importer ignores); ``columns`` are the template's
+    (key, title, required) and a required one missing is refused with its title, the
+    titles joined by ``join`` (default: the locale's list separator). Rows whose known
+    cells are all blank are left out. Refusals are ``TableError``s: those of ``read_table``
+    (the limits are its own), then ``empty``, ``missing_columns`` and ``no_rows``, in the
+    caller's words where ``messages`` has them.
+    """
+    table = read_table(filename, data, max_bytes=max_bytes, max_rows=max_rows, max_unpacked=max_unpacked,
+                       messages=messages)
+    if not table.rows:
+        raise refusal("empty", messages)
+    (_first, header), body = table.rows[0], table.rows[1:]
+    keys = [header_key(h) for h in header]
+    missing = [title for key, title, required in columns if required and key not in keys]
+    if missing:
+        raise refusal("missing_columns", messages, cols=(join or _(", ").join)(missing))
+    out = []
+    for number, cells in body:
+        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys) if key}
+        if any(v.strip() for v in values.values()):
+            out.append((number, values))
+    if not out:
+        raise refusal("no_rows", messages)
+    return out
 
 
 def cell_text(value) -> str:

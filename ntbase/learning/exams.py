@@ -85,6 +85,7 @@ FALSE_WORDS = {"错", "错误", "否", "×", "x", "f", "false", "n", "no", "b"}
 FILE_MESSAGES = {
     "too_large": _l("The file is larger than 2 MB. Split it into smaller files."),
     "too_many_rows": _l("At most %(n)s questions per file: split the file."),
+    "no_rows": _l("The file has no question rows under the column titles."),
 }
 
 
@@ -296,26 +297,11 @@ def _header_key(text: str) -> str | None:
 
 def read_rows(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
     try:
-        table = tabular.read_table(filename, data, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS,
-                                   max_unpacked=MAX_XLSX_EXPANDED_BYTES, messages=FILE_MESSAGES)
+        return tabular.read_template(filename, data, columns=COLUMNS, header_key=_header_key,
+                                     max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS,
+                                     max_unpacked=MAX_XLSX_EXPANDED_BYTES, join="、".join, messages=FILE_MESSAGES)
     except tabular.TableError as err:
         raise ImportFileError(err.message) from err
-    if not table.rows:
-        raise ImportFileError(_("The file is empty."))
-    (_first, header), body = table.rows[0], table.rows[1:]
-    keys = [_header_key(h) for h in header]
-    missing = [zh for key, zh, req in COLUMNS if req and key not in keys]
-    if missing:
-        raise ImportFileError(_("The first row must hold the column titles of the template. Missing: %(cols)s.",
-                                cols="、".join(missing)))
-    out = []
-    for number, cells in body:
-        values = {key: cells[i] if i < len(cells) else "" for i, key in enumerate(keys) if key}
-        if any(v.strip() for v in values.values()):
-            out.append((number, values))
-    if not out:
-        raise ImportFileError(_("The file has no question rows under the column titles."))
-    return out
 
 
 def _row_input(values: dict[str, str]) -> tuple[QuestionInput | None, list[tuple[str, str]]]:

@@ -3,7 +3,7 @@ session. Each has its own name now, in its links and its headings (#15.16)."""
 import re
 
 from tests.attendance.helpers import enroll, past_course
-from tests.cards import assert_cards
+from tests.cards import card_problems, card_tables
 
 
 def _h1(html: str) -> str:
@@ -33,6 +33,7 @@ def test_the_two_lists_have_distinct_chinese_names(client, login, staff_a, base_
 
 
 def test_both_rosters_become_cards_on_phones(client, login, staff_a, base_a):
+    """On a phone each learner is a card titled with the name, each cell labelled with its column."""
     course = past_course(base_a)
     enroll(course)
     enroll(course)
@@ -40,6 +41,15 @@ def test_both_rosters_become_cards_on_phones(client, login, staff_a, base_a):
 
     db.session.commit()
     login(staff_a)
-    assert_cards(client.get(f"/manage/courses/{course.id}/roster").get_data(as_text=True), table_class="roster")
+    enrollments = client.get(f"/manage/courses/{course.id}/roster").get_data(as_text=True)
     roll = client.get(f"/manage/courses/{course.id}/sessions/{course.sessions[0].id}/roster").get_data(as_text=True)
-    assert_cards(roll, table_class="cards")
+    for html, title_column in ((enrollments, "姓名"), (roll, "学员")):
+        assert card_problems(html) == []  # every table of the page (there is one): class cards, cells labelled
+        (table,) = card_tables(html)
+        assert len(table["rows"]) == 2  # a card for each learner, not the "nobody yet" row
+        for row in table["rows"]:
+            # each cell is labelled with its own column's name, in the columns' order
+            assert [cell.get("data-label") for cell in row] == table["headers"]
+            # one cell titles the card: the learner's name
+            assert [cell["data-label"] for cell in row if "card-title" in cell.get("class", "").split()] \
+                == [title_column]

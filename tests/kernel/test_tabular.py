@@ -215,6 +215,49 @@ def test_formulas_without_saved_results_are_named():
     assert _cells(table) == [["课程名称", "名额", "价格"], ["培训", "", "100"], ["培训二", "30"]]
 
 
+# ---------------------------------------------------------------- files made from a template
+TEMPLATE = [("title", "课程名称", True), ("capacity", "名额", True), ("room", "教室", False)]
+
+
+def _template_key(text: str) -> str | None:
+    return next((key for key, title, _req in TEMPLATE if text == title), None)
+
+
+def _template_rows(rows, **kw):
+    return tabular.read_template("a.csv", _csv(rows), columns=TEMPLATE, header_key=_template_key,
+                                 **{**LIMITS, **kw})
+
+
+def _template_refused(rows, **kw) -> TableError:
+    with pytest.raises(TableError) as exc:
+        _template_rows(rows, **kw)
+    return exc.value
+
+
+def test_template_rows_by_column_key_blank_rows_and_unknown_columns_left_out():
+    rows = [["名额", "备注", "课程名称"], ["40", "x", "安全生产培训"], ["", "only a note", ""], ["30", "", "职业道德"]]
+    assert _template_rows(rows) == [(2, {"capacity": "40", "title": "安全生产培训"}),
+                                    (4, {"capacity": "30", "title": "职业道德"})]
+    # a short row: the missing cells read as blank
+    assert _template_rows([["课程名称", "名额", "教室"], ["培训"]]) == [(2, {"title": "培训", "capacity": "",
+                                                                         "room": ""})]
+
+
+def test_template_refusals_and_the_callers_words():
+    assert _template_refused([["", ""], [" "]]).problem == "empty"  # only blank cells: no rows at all
+    err = _template_refused([["教室", "备注"], ["A101", "x"]])
+    assert err.problem == "missing_columns" and "课程名称、名额" in err.message
+    assert "课程名称 / 名额" in _template_refused([["教室"], ["A101"]], join=" / ".join).message
+    err = _template_refused([["课程名称", "名额"], ["", ""]])
+    assert err.problem == "no_rows" and err.message == "文件的标题行下没有数据。"
+    mine = {"no_rows": _l("The file has no course rows under the column titles.")}
+    assert _template_refused([["课程名称", "名额"]], messages=mine).message == "文件的标题行下没有课程数据。"
+    # read_table's own refusals pass through, in the caller's words too
+    mine = {"too_many_rows": _l("At most %(n)s courses per file: split the file.")}
+    err = _template_refused([["课程名称", "名额"], ["a", "1"], ["b", "2"]], max_rows=1, messages=mine)
+    assert err.problem == "too_many_rows" and "1" in err.message
+
+
 # ---------------------------------------------------------------- writing
 @pytest.mark.parametrize("bad", ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx", "\n=1+1",
                                  "＝1+1", "＋1", "－1", "＠SUM(A1)"])
