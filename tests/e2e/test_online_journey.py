@@ -17,7 +17,7 @@ from ntbase.kernel.enums import Role
 from ntbase.learning import exams, staff
 from ntbase.learning.models import ExamAttempt, Lesson, LessonKind, LessonProgress, QuestionKind
 from ntbase.media.samples import make_webm
-from tests.e2e.conftest import serving, shot
+from tests.e2e.conftest import _audited_page, serving, shot
 from tests.factories import PASSWORD, make_base, make_learner, make_user
 from tests.learning.exam_helpers import add_bank
 from tests.learning.helpers import online_course, upload
@@ -201,7 +201,7 @@ def test_online_exam_fail_resit_pass_and_the_staff_see_it(study_server, page, ph
 
     # the base's staff: the progress of each learner, then a new lesson uploaded with its progress bar
     ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    staff_page = ctx.new_page()
+    staff_page = _audited_page(ctx)  # axe and the CSP check on the staff pages too
     staff_page.on("dialog", lambda dialog: dialog.accept())
     try:
         _login(staff_page, url, "staff-ntou@example.cn")
@@ -226,6 +226,7 @@ def test_online_exam_fail_resit_pass_and_the_staff_see_it(study_server, page, ph
         staff_page.goto(f"{url}/manage/courses/{course.id}/lessons")
         assert staff_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         shot(staff_page, "online-staff-lessons-phone")
+        staff_page.audit.check()
     finally:
         ctx.close()
     db.session.expire_all()
