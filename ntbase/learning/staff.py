@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ntbase.catalog.models import Course, CourseMode, CourseStatus
+from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel.db import db
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.errors import DomainError
@@ -189,6 +190,24 @@ def move_lesson(course: Course, lesson: Lesson, step: int) -> bool:
     return pair is not None
 
 
+def _complete_the_finished(course: Course) -> int:
+    """After a lesson is removed, learners who had done every remaining lesson (and passed
+    the exam, if any) complete now: no heartbeat of theirs would do it later. One statement
+    finds them; each is completed through ``maybe_complete``."""
+    total = db.session.scalar(sa.select(sa.func.count(Lesson.id)).where(Lesson.course_id == course.id))
+    if not total or course.mode != CourseMode.ONLINE:
+        return 0
+    done = (sa.select(LessonProgress.enrollment_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(Lesson.course_id == course.id, LessonProgress.done.is_(True))
+            .group_by(LessonProgress.enrollment_id)
+            .having(sa.func.count(LessonProgress.id) >= total))
+    finished = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.course_id == course.id, Enrollment.state == EnrollmentState.CONFIRMED,
+        Enrollment.id.in_(done))).all()
+    return sum(1 for enrollment in finished if services.maybe_complete(enrollment))
+
+
 def delete_chapter(course: Course, chapter: Chapter) -> list[str]:
     """Remove an empty chapter, or one whose lessons nobody started; the keys of the files
     to delete once the change is committed."""
@@ -200,6 +219,8 @@ def delete_chapter(course: Course, chapter: Chapter) -> list[str]:
     keys = [lesson.media_key for lesson in lessons if lesson.media_key]
     db.session.delete(chapter)
     db.session.flush()
+    if lessons:
+        _complete_the_finished(course)
     return keys
 
 
@@ -210,6 +231,7 @@ def delete_lesson(course: Course, lesson: Lesson) -> list[str]:
     keys = [lesson.media_key] if lesson.media_key else []
     db.session.delete(lesson)
     db.session.flush()
+    _complete_the_finished(course)
     return keys
 
 

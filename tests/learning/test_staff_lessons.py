@@ -372,3 +372,19 @@ def test_bad_lesson_input_is_shown_where_it_was_typed(client, login, staff_a, dr
     assert r.status_code == 422 and "field-error" in r.get_data(as_text=True)
     assert json.dumps([c.title for c in db.session.scalars(sa.select(Chapter).where(
         Chapter.course_id == course.id))], ensure_ascii=False) == '["第一章 概论"]'
+
+
+def test_removing_the_last_unstarted_lesson_completes_who_did_all_the_others(client, login, staff_a, base_a, learner):
+    """No heartbeat of theirs would complete them later: the removal does."""
+    course, lessons = online_course(base_a, video_seconds=(3,), document_minutes=(1,), hours="0")
+    enrollment = enrollments.enroll_learner(course, learner)
+    watch_video(enrollment, lessons[0], now())
+    db.session.commit()
+    db.session.refresh(enrollment)
+    assert enrollment.state.value == "confirmed"
+    login(staff_a)
+    r = client.post(f"/manage/courses/{course.id}/lessons/{lessons[1].id}/delete")
+    assert r.status_code == 302
+    db.session.expire_all()
+    db.session.refresh(enrollment)
+    assert enrollment.state.value == "completed"
