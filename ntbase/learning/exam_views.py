@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 
 from ntbase.catalog.models import Course
 from ntbase.kernel import tabular
-from ntbase.kernel.auth import learner_required, require_base_manager
+from ntbase.kernel.auth import learner_required
 from ntbase.kernel.db import db
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import PASS_THROUGH, act, attach_error, submit
 from ntbase.learning import exams, services
-from ntbase.learning.blueprint import bp
+from ntbase.learning.blueprint import bp, staff_course
 from ntbase.learning.exam_forms import (
     AnswersForm,
     ExamActionForm,
@@ -143,15 +143,6 @@ def exam_save(enrollment_id: int, attempt_id: int):
 
 # ---------------------------------------------------------------- the base staff's side
 
-def _staff_course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_base_manager(course.base_id)
-    if course.mode not in services.ONLINE_MODES:
-        abort(404)
-    return course
-
 
 def _bank_page(course: Course, *, settings_form=None, question_form=None, import_form=None, imported=None,
                status: int = 200):
@@ -176,7 +167,7 @@ def _question_input(form: QuestionForm) -> exams.QuestionInput:
 @login_required
 def questions(course_id: int):
     """The bank and the exam settings; POST adds a question."""
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     if request.method == "GET":
         return _bank_page(course)
     form = QuestionForm()
@@ -189,7 +180,7 @@ def questions(course_id: int):
 @bp.post("/manage/courses/<int:course_id>/questions/exam")
 @login_required
 def exam_settings(course_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     form = ExamSettingsForm()
     if form.validate_on_submit() and submit(form, lambda: exams.save_exam_settings(
             course, question_count=form.question_count.data, time_limit_minutes=form.time_limit_minutes.data,
@@ -202,7 +193,7 @@ def exam_settings(course_id: int):
 @bp.route("/manage/courses/<int:course_id>/questions/<int:question_id>", methods=["GET", "POST"])
 @login_required
 def question_edit(course_id: int, question_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     question = exams.question_of(course.id, question_id)
     if question is None:
         abort(404)
@@ -224,7 +215,7 @@ def question_edit(course_id: int, question_id: int):
 @login_required
 def question_active(course_id: int, question_id: int):
     """Take a question out of the draw, or put it back."""
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     question = exams.question_of(course.id, question_id)
     if question is None:
         abort(404)
@@ -240,7 +231,7 @@ def question_active(course_id: int, question_id: int):
 @bp.post("/manage/courses/<int:course_id>/questions/import")
 @login_required
 def questions_import(course_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     if (request.content_length or 0) > exams.MAX_UPLOAD_BYTES + 64 * 1024:
         form = QuestionImportForm(formdata=None)
         form.file.errors = [str(exams.FILE_MESSAGES["too_large"])]
@@ -269,7 +260,7 @@ def questions_import(course_id: int):
 @bp.get("/manage/courses/<int:course_id>/questions/template.<fmt>")
 @login_required
 def questions_template(course_id: int, fmt: str):
-    _staff_course(course_id)
+    staff_course(course_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     data = exams.template_xlsx() if fmt == "xlsx" else exams.template_csv()

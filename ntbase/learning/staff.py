@@ -150,15 +150,6 @@ def rename_chapter(course: Course, chapter: Chapter, title: str) -> Chapter:
     return chapter
 
 
-def _swap(items: list, item, step: int) -> tuple | None:
-    """The neighbour ``step`` (-1 up, +1 down) of ``item`` in ``items``, or None at an end."""
-    i = items.index(item)
-    j = i + step
-    if step not in (-1, 1) or not 0 <= j < len(items):
-        return None
-    return items[i], items[j]
-
-
 def _exchange(a, b) -> None:
     """Swap two rows' positions without breaking the unique (parent, position) constraint."""
     pa, pb = a.position, b.position
@@ -170,24 +161,25 @@ def _exchange(a, b) -> None:
     db.session.flush()
 
 
-def move_chapter(course: Course, chapter: Chapter, step: int) -> bool:
+def _move(course: Course, model, parent, item, step: int) -> bool:
+    """Move ``item`` one place up (-1) or down (1) among the rows of ``model`` whose
+    ``parent`` column is the item's; False at an end."""
     _editable(course)
-    chapters = list(db.session.scalars(sa.select(Chapter).where(Chapter.course_id == course.id)
-                                       .order_by(Chapter.position, Chapter.id)))
-    pair = _swap(chapters, chapter, step)
-    if pair:
-        _exchange(*pair)
-    return pair is not None
+    siblings = list(db.session.scalars(sa.select(model).where(parent == getattr(item, parent.key))
+                                       .order_by(model.position, model.id)))
+    i = siblings.index(item)
+    if step not in (-1, 1) or not 0 <= i + step < len(siblings):
+        return False
+    _exchange(siblings[i], siblings[i + step])
+    return True
+
+
+def move_chapter(course: Course, chapter: Chapter, step: int) -> bool:
+    return _move(course, Chapter, Chapter.course_id, chapter, step)
 
 
 def move_lesson(course: Course, lesson: Lesson, step: int) -> bool:
-    _editable(course)
-    lessons = list(db.session.scalars(sa.select(Lesson).where(Lesson.chapter_id == lesson.chapter_id)
-                                      .order_by(Lesson.position, Lesson.id)))
-    pair = _swap(lessons, lesson, step)
-    if pair:
-        _exchange(*pair)
-    return pair is not None
+    return _move(course, Lesson, Lesson.chapter_id, lesson, step)
 
 
 def _complete_the_finished(course: Course) -> int:

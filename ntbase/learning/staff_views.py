@@ -16,13 +16,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ntbase.catalog.models import Course
 from ntbase.kernel import uow
-from ntbase.kernel.auth import require_base_manager
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.extensions import csrf
 from ntbase.kernel.forms import act, attach_error, submit
 from ntbase.learning import services, staff
-from ntbase.learning.blueprint import bp
+from ntbase.learning.blueprint import bp, staff_course
 from ntbase.learning.forms import (
     ChapterForm,
     ConfirmForm,
@@ -40,15 +39,6 @@ __all__ = ["bp"]
 
 MULTIPART_SLACK = 1024 * 1024  # the form's other fields and the multipart framing
 
-
-def _staff_course(course_id: int) -> Course:
-    course = db.session.get(Course, course_id)
-    if course is None:
-        abort(404)
-    require_base_manager(course.base_id)
-    if course.mode not in services.ONLINE_MODES:
-        abort(404)
-    return course
 
 
 def _chapter(course: Course, chapter_id: int) -> Chapter:
@@ -89,7 +79,7 @@ def _page(course: Course, *, chapter_form=None, lesson_form=None, status: int = 
 @login_required
 def manage_lessons(course_id: int):
     """The editor; POST adds a lesson (one rule for both, so an oversized id is a 404)."""
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     if request.method == "GET":
         return _page(course)
     return _lesson_add(course)
@@ -98,7 +88,7 @@ def manage_lessons(course_id: int):
 @bp.post("/manage/courses/<int:course_id>/lessons/chapters")
 @login_required
 def chapter_add(course_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     form = ChapterForm()
     ok = form.validate_on_submit() and submit(form, lambda: staff.add_chapter(course, form.title.data))[0]
     if ok:
@@ -114,7 +104,7 @@ def _expired() -> None:
 @bp.post("/manage/courses/<int:course_id>/lessons/chapters/<int:chapter_id>")
 @login_required
 def chapter_rename(course_id: int, chapter_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     chapter = _chapter(course, chapter_id)
     form = ChapterForm()
     if not form.validate_on_submit():
@@ -139,7 +129,7 @@ def _move(course: Course, mover, anchor: str):
 @bp.post("/manage/courses/<int:course_id>/lessons/chapters/<int:chapter_id>/move")
 @login_required
 def chapter_move(course_id: int, chapter_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     chapter = _chapter(course, chapter_id)
     return _move(course, lambda step: staff.move_chapter(course, chapter, step), f"chapter-{chapter.id}")
 
@@ -165,7 +155,7 @@ def _delete(course: Course, remover, success: str, anchor: str = ""):
 @bp.post("/manage/courses/<int:course_id>/lessons/chapters/<int:chapter_id>/delete")
 @login_required
 def chapter_delete(course_id: int, chapter_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     chapter = _chapter(course, chapter_id)
     return _delete(course, lambda: staff.delete_chapter(course, chapter), _("Chapter removed."))
 
@@ -286,7 +276,7 @@ def _lesson_add(course: Course):
 @bp.route("/manage/courses/<int:course_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
 @login_required
 def lesson_edit(course_id: int, lesson_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     lesson = _lesson(course, lesson_id)
     if request.method == "GET":
         form = LessonEditForm(formdata=None, obj=lesson, minutes=lesson.duration_seconds // 60)
@@ -312,7 +302,7 @@ def _edit_page(course: Course, lesson: Lesson, form, *, file_form=None, status: 
 @bp.post("/manage/courses/<int:course_id>/lessons/<int:lesson_id>/file")
 @login_required
 def lesson_file(course_id: int, lesson_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     lesson = _lesson(course, lesson_id)
     limit = _raise_limit()
 
@@ -339,7 +329,7 @@ def lesson_file(course_id: int, lesson_id: int):
 @bp.post("/manage/courses/<int:course_id>/lessons/<int:lesson_id>/move")
 @login_required
 def lesson_move(course_id: int, lesson_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     lesson = _lesson(course, lesson_id)
     return _move(course, lambda step: staff.move_lesson(course, lesson, step), f"lesson-{lesson.id}")
 
@@ -347,7 +337,7 @@ def lesson_move(course_id: int, lesson_id: int):
 @bp.post("/manage/courses/<int:course_id>/lessons/<int:lesson_id>/delete")
 @login_required
 def lesson_delete(course_id: int, lesson_id: int):
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     lesson = _lesson(course, lesson_id)
     return _delete(course, lambda: staff.delete_lesson(course, lesson), _("Lesson removed."),
                    f"chapter-{lesson.chapter_id}")
@@ -357,7 +347,7 @@ def lesson_delete(course_id: int, lesson_id: int):
 @login_required
 def lesson_preview(course_id: int, lesson_id: int):
     """The file as learners get it: a short-lived URL signed for this staff member."""
-    course = _staff_course(course_id)
+    course = staff_course(course_id)
     lesson = _lesson(course, lesson_id)
     url = services.media_url(lesson, current_user.id)
     if url is None:
