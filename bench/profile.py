@@ -46,9 +46,11 @@ def main() -> None:
     ap.add_argument("--only", default="")
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--tree", action="store_true", help="print pyinstrument call trees")
+    ap.add_argument("--cached", action="store_true",
+                    help="with the shared page cache on, as gunicorn serves (default: full renders)")
     args = ap.parse_args()
     url, instance, sample = ensure_db(args.size, args.rebuild)
-    app = make_app(url, instance)
+    app = make_app(url, instance, cache=args.cached)
     with app.app_context():
         lines = endpoint_lines(app, sample, random.Random(7))
     client = app.test_client()

@@ -106,15 +106,16 @@ def migrate(url: str, instance: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def make_app(url: str, instance: str):
+def make_app(url: str, instance: str, *, cache: bool = False):
     os.environ["NTBASE_INSTANCE_PATH"] = instance
     for k, v in ENV.items():
         os.environ[k] = v
     from ntbase import create_app
 
     # in-process app for sessions and statement counts: counts a full render, not a cache hit
+    # (``cache``: as gunicorn serves it, with the shared page cache, for bench.profile --cached)
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SIGNING_KEY_DIR": os.path.join(instance, "keys"),
-                       "CACHE_ENABLED": False})
+                       "CACHE_ENABLED": cache})
 
 
 # ---------------------------------------------------------------- gunicorn

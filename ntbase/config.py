@@ -63,6 +63,8 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         # page cache: redis://… shares it (and its invalidation) across app servers
         "CACHE_URL": os.environ.get("CACHE_URL", ""),
         "CACHE_TTL": int(os.environ.get("CACHE_TTL", 300)),
+        # office statistics: the aggregates are worked out at most this often (seconds)
+        "STATS_MAX_AGE": int(os.environ.get("STATS_MAX_AGE", 300)),
         "CACHE_ENABLED": _bool("CACHE_ENABLED", True),
         # background jobs (ntbase.kernel.jobs): a SQLite file needs no server; redis://… in production
         "JOBS_URL": os.environ.get("JOBS_URL", f"sqlite:///{inst / 'jobs.sqlite3'}"),

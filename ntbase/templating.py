@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from ntbase.accounts.services import unread_notice_count
 from ntbase.certificates import codes
-from ntbase.kernel.cache import personal, register_filler
+from ntbase.kernel.cache import personal, register_filler, render_part
 from ntbase.kernel.db import now
 from ntbase.kernel.enums import TitleLevel, profession_title
 from ntbase.kernel.formatting import format_hours, format_yuan
@@ -110,17 +110,22 @@ def init_templating(app) -> None:
     app.jinja_env.globals["studying"] = learning.studying
     # the parts of a cached page that belong to one person (ntbase.kernel.cache.cached_page)
     app.jinja_env.filters["personal"] = lambda html, name: personal(name, html)
-    register_filler("csrf", lambda **_kw: render_template("_personal/csrf.html"))
-    register_filler("account", lambda **_kw: render_template("_personal/account.html"))
+    register_filler("csrf", lambda **_kw: render_part("_personal/csrf.html"))
+    register_filler("account", lambda **_kw: render_part("_personal/account.html", unread_notices=_unread()))
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor
     def _globals():
-        unread = 0
-        if current_user.is_authenticated:
-            unread = unread_notice_count(current_user.id)
         return {
             "current_locale": str(get_locale()),
-            "unread_notices": unread,
+            "unread_notices": _unread(),
             "Markup": Markup,
         }
+
+
+def _unread() -> int:
+    """The account menu's badge: counted when the user was loaded (accounts.login), else now."""
+    if not current_user.is_authenticated:
+        return 0
+    unread = getattr(current_user, "unread_at_load", None)
+    return unread_notice_count(current_user.id) if unread is None else unread

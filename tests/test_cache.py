@@ -217,3 +217,29 @@ def test_a_learner_gets_the_shared_course_page_with_their_own_parts(make_app, ap
         html = o.get(f"/courses/{course.id}").get_data(as_text=True)
         assert "李另一" in html and "张晓明" not in html and 'id="my-enrollment"' not in html
     assert enrollments.live_enrollment(course.id, learner.id) is not None
+
+
+def test_logged_in_cached_pages_cost_one_statement_for_the_user_and_one_for_the_enroll_box(
+        make_app, app_ctx, base_a, learner, count_queries):
+    """A learner on a cached page: the user (with profile and unread notices) in one
+    statement; the course page's enroll box (the course and their enrollment) in one more.
+    The account menu's badge still counts the unread notices."""
+    from ntbase.accounts.services import notify
+
+    course = factories.make_course(base_a, price_fen=0)
+    notify(learner.id, "课程变更", "时间调整")
+    db.session.commit()
+    app = make_app(CACHE_ENABLED=True)
+    with app.app_context():
+        app.test_client().get("/courses")  # the visitors' bodies, cached
+        app.test_client().get(f"/courses/{course.id}")
+        c = app.test_client()
+        with c.session_transaction() as s:
+            s["_user_id"] = str(learner.id)
+        with count_queries() as q:
+            html = c.get("/courses").get_data(as_text=True)
+        assert q.count == 1, q.statements
+        assert '<span class="badge">1</span>' in html and "张晓明" in html
+        with count_queries() as q:
+            r = c.get(f"/courses/{course.id}")
+        assert r.headers["X-Cache"] == "hit-personal" and q.count == 2, q.statements

@@ -28,6 +28,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         ),
     )
 
+    # not a column: the unread notices counted when the request loaded this user
+    # (accounts.login.load_session_user), for the account menu's badge
+    unread_at_load = None
+
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))

@@ -26,7 +26,7 @@ from ntbase.enrollment.forms import (
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel import charts, tabular
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
-from ntbase.kernel.cache import register_filler
+from ntbase.kernel.cache import register_filler, render_part
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import act, attach_error
@@ -41,9 +41,11 @@ S = EnrollmentState
 def _course_enroll_part(course_id: int, **_kw) -> str:
     """The course page's enroll box for the person looking: their enrollment if they have
     one, else the form (filled into the shared cached course page, ``kernel.cache``)."""
-    course = catalog.course_with_base(course_id)
-    mine = services.live_enrollment(course_id, current_user.id) if current_user.is_authenticated else None
-    return render_template("catalog/_enroll_action.html", course=course, my_enrollment=mine)
+    if current_user.is_authenticated:
+        course, mine = services.course_and_live_enrollment(course_id, current_user.id)
+    else:
+        course, mine = catalog.course_with_base(course_id), None
+    return render_part("catalog/_enroll_action.html", course=course, my_enrollment=mine)
 
 
 register_filler("course-enroll", _course_enroll_part)

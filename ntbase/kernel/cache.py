@@ -74,6 +74,19 @@ class MemoryBackend:
             while len(self.data) > self.max:
                 self.data.popitem(last=False)
 
+    def add(self, key: str, value, ttl: int) -> bool:
+        """Set ``key`` only if it is absent (or expired): True when this call set it."""
+        with self.lock:
+            item = self.data.get(key)
+            if item is not None and item[0] >= time.monotonic():
+                return False
+            self.data[key] = (time.monotonic() + ttl, value)
+            return True
+
+    def delete(self, key: str) -> None:
+        with self.lock:
+            self.data.pop(key, None)
+
     def get_int(self, key: str) -> int:
         with self.lock:
             item = self.data.get(key)
@@ -107,6 +120,18 @@ class RedisBackend:
     def set(self, key: str, value, ttl: int) -> None:
         try:
             self.r.set(key, self.pickle.dumps(value), ex=ttl)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def add(self, key: str, value, ttl: int) -> bool:
+        try:
+            return bool(self.r.set(key, self.pickle.dumps(value), ex=ttl, nx=True))
+        except Exception:  # noqa: BLE001 - no lock to be had: compute, as without a cache
+            return True
+
+    def delete(self, key: str) -> None:
+        try:
+            self.r.delete(key)
         except Exception:  # noqa: BLE001
             pass
 
@@ -174,6 +199,33 @@ def memo(ns: str, name: str, load):
     return value
 
 
+def kept(name: str, load: Callable[[], object], *, max_age: int, fresh: bool = False) -> tuple[object, float]:
+    """``(value, computed_at)``: ``load()`` computed at most once every ``max_age`` seconds
+    and shared by every app server through the page cache's backend (for aggregates too
+    costly to run per request, such as the office statistics). While one request recomputes
+    an expired value the others get the previous one, so a busy page never waits on the
+    aggregate; ``fresh`` recomputes now. ``computed_at`` is a Unix time."""
+    if not has_app_context() or "ntbase_cache" not in current_app.extensions or not page_cache().enabled:
+        return load(), time.time()
+    backend = page_cache().backend
+    key = f"ntbase:kept:{name}"
+    hit = backend.get(key)
+    started = time.time()
+    if hit is not None and not fresh:
+        at, value = hit
+        if started - at < max_age or not backend.add(key + ":lock", 1, 60):
+            return value, at
+    elif hit is None:
+        backend.add(key + ":lock", 1, 60)
+    try:
+        value = load()
+        # kept well past its age: served (stale) while the next request recomputes it
+        backend.set(key, (started, value), max(max_age * 12, 60))
+    finally:
+        backend.delete(key + ":lock")
+    return value, started
+
+
 # ---- the parts of a shared page that belong to one person
 # A cached page marks them ``<!--p:name-->…<!--/p:name-->`` (``personal(name)`` in the
 # templates); a logged-in learner gets the anonymous body with each part filled for them.
@@ -184,6 +236,13 @@ _REGION = re.compile(r"<!--p:([a-z0-9-]+)-->.*?<!--/p:\1-->", re.S)
 def register_filler(name: str, fill: Callable[..., str]) -> None:
     """``fill(**view_kwargs)`` returns the HTML of part ``name`` for the current user."""
     _FILLERS[name] = fill
+
+
+def render_part(template: str, **context) -> str:
+    """Render one personal part for a filler: the template alone, with ``current_user`` and
+    ``context`` (and the environment's globals: url_for, csrf_token, gettext…), without
+    the context processors a whole page runs."""
+    return current_app.jinja_env.get_template(template).render(current_user=current_user, **context)
 
 
 def personal(name: str, html: str) -> Markup:

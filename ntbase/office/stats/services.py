@@ -2,9 +2,12 @@
 and the share of learners who meet the year's requirement by employer and profession.
 
 Each figure is one aggregate query; compliance reads the kept yearly status (the engine's
-verdict, kept up to date with the ledger), so it costs the same at city scale. The charts'
-data are built in ``charts`` (drawn in the browser by ECharts); the tables carry the same
-numbers.
+verdict, kept up to date with the ledger). At city scale (100k learners, a million ledger
+entries) the four aggregates still scan hundreds of thousands of rows, so the page reads a
+``snapshot`` of them computed at most every ``STATS_MAX_AGE`` seconds (5 minutes) and shared
+by every app server; the page says when it was computed and offers to recompute it. The
+charts' data are built in ``charts`` (drawn in the browser by ECharts); the tables carry the
+same numbers.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -24,8 +29,8 @@ from ntbase.employers.models import Employer, Membership, MembershipState
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.hours import engine
 from ntbase.hours.models import EntryState, LedgerEntry, YearlyStatus
-from ntbase.kernel import audit
-from ntbase.kernel.db import db
+from ntbase.kernel import audit, cache
+from ntbase.kernel.db import CST, db
 from ntbase.kernel.enums import Category, profession_title
 
 audit.register_actions({"stats.export": _l("Exported statistics")})
@@ -127,18 +132,52 @@ def compliance_shares(year: int) -> tuple[list[ShareRow], list[ShareRow], ShareR
     return emp, prof, ShareRow("all", _("All learners"), total[0], total[1])
 
 
+@dataclass
+class Snapshot:
+    """Every figure of the page for one year, as computed at ``computed_at`` (Unix time)."""
+
+    year: int
+    enrollments: list[dict]
+    hours: list[dict]
+    employers: list[ShareRow]
+    professions: list[ShareRow]
+    overall: ShareRow
+    computed_at: float = 0.0
+
+    @property
+    def computed(self) -> datetime:
+        """When, as naive China Standard Time (the clock of every page)."""
+        return datetime.fromtimestamp(self.computed_at, CST).replace(tzinfo=None)
+
+
+def _compute(year: int) -> Snapshot:
+    emp, prof, overall = compliance_shares(year)
+    return Snapshot(year, enrollments_by_month(year), hours_by_category(year), emp, prof, overall)
+
+
+def snapshot(year: int, *, fresh: bool = False) -> Snapshot:
+    """The year's figures, recomputed at most every ``STATS_MAX_AGE`` seconds (``fresh``: now).
+    Labels are translated, so each language keeps its own."""
+    max_age = int(current_app.config.get("STATS_MAX_AGE", 300))
+    snap, at = cache.kept(f"stats:{year}:{get_locale()}", lambda: _compute(year), max_age=max_age, fresh=fresh)
+    snap.computed_at = at
+    return snap
+
+
 # ---------------------------------------------------------------- export
 def export_table(kind: str, year: int) -> tuple[list[str], list[list[str]]]:
+    """One table of the page, from the same snapshot (the export matches what was shown)."""
+    snap = snapshot(year)
     if kind == "enrollments":
         header = [_("Base")] + [str(m) for m in MONTHS] + [_("Total")]
         rows = [[b["base"]] + [str(b["months"][m]) for m in MONTHS] + [str(b["total"])]
-                for b in enrollments_by_month(year)]
+                for b in snap.enrollments]
     elif kind == "hours":
         header = [_("Category"), _("Entries"), _("Learners"), _("Hours")]
         rows = [[Category(r["category"]).title, str(r["entries"]), str(r["learners"]), str(r["hours"])]
-                for r in hours_by_category(year)]
+                for r in snap.hours]
     elif kind in ("employers", "professions"):
-        emp, prof, _all = compliance_shares(year)
+        emp, prof = snap.employers, snap.professions
         header = [_("Employer") if kind == "employers" else _("Profession series"), _("Learners"),
                   _("Meeting the requirement"), _("Share (%)")]
         rows = [[r.label, str(r.learners), str(r.complying), f"{r.share:.1f}"]

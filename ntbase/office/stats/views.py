@@ -1,7 +1,7 @@
 """The statistics page and its CSV/XLSX tables."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from ntbase.kernel import audit, tabular
@@ -16,13 +16,14 @@ from ntbase.office.web import format_arg, year_arg
 @office_required
 def statistics():
     year = year_arg()
-    emp, prof, overall = services.compliance_shares(year)
-    hours_rows = services.hours_by_category(year)
+    snap = services.snapshot(year, fresh=request.args.get("fresh") == "1")
+    emp, prof = snap.employers, snap.professions
     return render_template(
-        "office/stats.html", year=year, enrollments=services.enrollments_by_month(year), hours=hours_rows,
-        hours_items=[(Category(r["category"]).title, float(r["hours"])) for r in hours_rows],
+        "office/stats.html", year=year, snap=snap, enrollments=snap.enrollments, hours=snap.hours,
+        hours_items=[(Category(r["category"]).title, float(r["hours"])) for r in snap.hours],
         employers=emp[:20], employer_total=len(emp), emp_items=[(r.label, r.share) for r in emp[:20]],
-        professions=prof, prof_items=[(r.label, r.share) for r in prof], overall=overall, charts=charts)
+        professions=prof, prof_items=[(r.label, r.share) for r in prof], overall=snap.overall,
+        max_age_minutes=max(1, int(current_app.config.get("STATS_MAX_AGE", 300)) // 60), charts=charts)
 
 
 @bp.get("/office/stats/export")
