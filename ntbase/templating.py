@@ -112,6 +112,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["personal"] = lambda html, name: personal(name, html)
     register_filler("csrf", lambda **_kw: render_part("_personal/csrf.html"))
     register_filler("account", lambda **_kw: render_part("_personal/account.html", unread_notices=_unread()))
+    register_filler("studying", lambda **_kw: render_part("_personal/studying.html"))
     app.jinja_env.add_extension("jinja2.ext.do")
 
     @app.context_processor

@@ -8,6 +8,7 @@ record_employer_self_study (and ``ntbase.hours.bulk.yearly_verdicts`` for many l
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,7 +25,14 @@ from ntbase.hours import engine, status
 from ntbase.hours.activities import entry_activity, entry_hours, event_exemption, period_for  # noqa: F401  (public here too)
 from ntbase.hours.engine import Assessment, PeriodAssessment
 from ntbase.hours.events import HoursReviewed, LedgerChanged
-from ntbase.hours.models import EntryState, Evidence, ExemptionEvent, LedgerEntry, Statement
+from ntbase.hours.models import (
+    EntryState,
+    Evidence,
+    ExemptionEvent,
+    LedgerEntry,
+    Statement,
+    YearlyStatus,
+)
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.cache import memo
 from ntbase.kernel.db import db, now
@@ -570,6 +578,23 @@ def dashboard(learner_id: int, *, today: date | None = None) -> Dashboard:
                     for p in periods]
     return Dashboard(current, status.years_of(learner_id, today=today), period_views, list(statements_),
                      [ev for ev in events if ev.year is None])
+
+
+def dashboard_version(learner_id: int) -> str:
+    """What the dashboard reads of this learner, summed up in one statement: the number and
+    the latest change of their entries, exemptions, appointment periods, statements and kept
+    yearly status. Any write to those (an entry, its review, a withdrawal, a deletion, a
+    re-judged year) changes it, so the cached dashboard (``views.dashboard``) is rendered
+    again; the policy and the catalog (the suggestions) have versions of their own."""
+    columns = []
+    for model, stamp in ((LedgerEntry, LedgerEntry.updated_at), (ExemptionEvent, ExemptionEvent.updated_at),
+                         (AppointmentPeriod, AppointmentPeriod.updated_at), (Statement, Statement.id),
+                         (YearlyStatus, YearlyStatus.updated_at)):
+        mine = model.learner_id == learner_id
+        columns += [sa.select(sa.func.count()).select_from(model).where(mine).scalar_subquery(),
+                    sa.select(sa.func.max(stamp)).where(mine).scalar_subquery()]
+    row = db.session.execute(sa.select(*columns)).one()
+    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
 
 
 def year_view(learner_id: int, year: int) -> YearView:

@@ -42,7 +42,7 @@ from ntbase.hours.forms import (
 )
 from ntbase.hours.models import EntryState, Evidence, Policy, Statement
 from ntbase.hours.schemas import AssessRequest
-from ntbase.kernel import audit, charts
+from ntbase.kernel import audit, cache, charts
 from ntbase.kernel.auth import learner_required, office_required
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
@@ -144,6 +144,13 @@ def _hours_by_year_chart(years) -> dict:
 @bp.get("/me/hours")
 @learner_required
 def dashboard():
+    # cached per learner until what it reads of theirs changes (one statement to tell), a
+    # policy or catalog write, or the next day; their studies, name and tokens filled each time
+    return cache.cached_for_user(f"hours-dashboard:{current_user.id}", services.dashboard_version(current_user.id),
+                                 _render_dashboard, namespaces=("policy", "catalog"))
+
+
+def _render_dashboard():
     board = services.dashboard(current_user.id)
     current = board.current
     form = StatementForm()
