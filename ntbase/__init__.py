@@ -17,7 +17,7 @@ from ntbase.config import load_config
 from ntbase.errors import init_errors
 from ntbase.kernel import bounds, jobs, json_input, uow
 from ntbase.kernel.cache import init_cache
-from ntbase.kernel.db import include_object
+from ntbase.kernel.db import include_object, ping_after_idle
 from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
 from ntbase.security_headers import init_security_headers
@@ -57,6 +57,11 @@ def configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config.get("DB_PING_AFTER_IDLE") and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():
+            for engine in db.engines.values():
+                if engine.dialect.name != "sqlite":
+                    ping_after_idle(engine, app.config["DB_PING_AFTER_IDLE"])
     uow.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True,
                      compare_type=True, include_object=include_object)

@@ -40,7 +40,10 @@ def load_config(instance_path: str, test_config: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{inst / 'ntbase.sqlite3'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # pooled connections are checked only after DB_PING_AFTER_IDLE seconds unused
+        # (ntbase.kernel.db.ping_after_idle), not on every checkout as pool_pre_ping would
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "DB_PING_AFTER_IDLE": float(os.environ.get("DB_PING_AFTER_IDLE", 10)),
         "SQLALCHEMY_RECORD_QUERIES": False,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         # stored datetimes are already China Standard Time (see ntbase.db.now)

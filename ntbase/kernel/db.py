@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import time
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
@@ -71,6 +72,32 @@ def compare_and_set(obj, frm, to, **values) -> bool:
     for key, value in values.items():
         set_committed_value(obj, key, value)
     return True
+
+
+def ping_after_idle(engine: sa.engine.Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it has been idle ``idle_seconds`` or
+    more (a server restart or a firewall's idle cut shows there), instead of SQLAlchemy's
+    ``pool_pre_ping`` on every checkout: that is a BEGIN and a SELECT 1, two round trips on
+    every request, more than the whole look-up of the verify API. A dead connection is
+    replaced, as with pre-ping; one that dies mid-use fails that request once and is
+    discarded with the pool's other connections (SQLAlchemy's disconnect handling)."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        record.info["ntbase_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("ntbase_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT 1")
+            cur.close()
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure: give the pool another connection
+            raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")

@@ -135,8 +135,14 @@ def _many_codes_statement():
 
 
 def _rows(stmt, params: dict):
-    """Core execution on the request's connection: rows, not ORM objects."""
-    return db.session.connection().execute(stmt, params).all()
+    """Core execution, rows not ORM objects. A public look-up that has touched nothing else
+    (the API, a visitor's /verify) reads on an autocommit connection: the query alone, no
+    BEGIN and COMMIT around it; inside a request that already reads or writes, on its
+    transaction (it then sees what that transaction wrote)."""
+    if db.session().in_transaction():
+        return db.session.connection().execute(stmt, params).all()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(stmt, params).all()
 
 
 def _result(row) -> VerifyResult:

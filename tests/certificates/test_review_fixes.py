@@ -172,3 +172,30 @@ def test_english_pdf_reads_as_an_english_sentence(client, login, cert, learner, 
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())
     assert "12 hours of public subject study" in text
+
+
+def test_a_visitors_look_up_opens_no_transaction_and_sees_a_revocation_at_once(make_app, cert, office):
+    """The API look-up of a visitor runs on an autocommit connection (no BEGIN/COMMIT round
+    trips around its one query), still uncached: a revocation shows on the next request."""
+    from sqlalchemy.orm import Session
+
+    db.session.commit()
+    code = cert.code
+    app = make_app()
+    begins = []
+
+    def began(session, _tx, _conn):
+        begins.append(session)
+
+    sa.event.listen(Session, "after_begin", began)
+    try:
+        with app.app_context():
+            c = app.test_client()
+            assert c.get(f"/api/v1/certificates/{code}").get_json()["state"] == "valid"
+            assert begins == [], "the request's session never began a transaction"
+        services.revoke_certificate(db.session.get(Certificate, cert.id), "材料不实", office)
+        db.session.commit()
+        with app.app_context():
+            assert app.test_client().get(f"/api/v1/certificates/{code}").get_json()["state"] == "revoked"
+    finally:
+        sa.event.remove(Session, "after_begin", began)
