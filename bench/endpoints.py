@@ -197,6 +197,18 @@ def _verify_api(ctx: Context) -> list[str]:
     return [tsv("GET", f"/api/v1/certificates/{c}") for c in ctx.mixed_codes]
 
 
+@endpoint("verify_api_known")
+def _verify_api_known(ctx: Context) -> list[str]:
+    """Only codes that exist: with ``verify_api_unknown``, shows a known code answers in the
+    same time as an unknown one (both medians are reported under each size)."""
+    return [tsv("GET", f"/api/v1/certificates/{c}") for c in ctx.real_codes]
+
+
+@endpoint("verify_api_unknown")
+def _verify_api_unknown(ctx: Context) -> list[str]:
+    return [tsv("GET", f"/api/v1/certificates/{c}") for c in ctx.mixed_codes[1::2]]
+
+
 @endpoint("hours_assess_api", target=Target(issue=8, min_floor=0.6, max_p95_ms=30))
 def _hours_assess_api(ctx: Context) -> list[str]:
     rng = ctx.rng
@@ -293,6 +305,17 @@ def _heartbeat(ctx: Context) -> list[str]:
     return [tsv("POST", f"/learn/{enrollment}/lessons/{lesson}/beat", cookie, "application/json",
                 heartbeat_body("start", f"bench-check-{i}", 1), headers={"X-CSRFToken": token})
             for i, ((_learner, enrollment), (cookie, token)) in enumerate(zip(pairs, sessions, strict=True))]
+
+
+@endpoint("employer_staff")
+def _employer_staff(ctx: Context) -> list[str]:
+    """The employer's staff list (who still lacks hours), read from the kept yearly status:
+    the largest employer of the size (5,000 staff at M), a page at a time."""
+    admin = ctx.sample.get("employer_admin_id")
+    if admin is None:
+        return []
+    cookie = session_cookies(ctx.app, [admin])[0][0]
+    return [tsv("GET", f"/employer/staff?page={p}", cookie) for p in (1, 2, 3)]
 
 
 # ---------------------------------------------------------------- ratios and targets

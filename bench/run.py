@@ -69,8 +69,11 @@ ENV = {
     "SECRET_KEY": SECRET,
     "NTBASE_PII_KEY": "bench-pii-key",
     "PAYMENT_WEBHOOK_SECRET": "bench-webhook-secret",
-    # one wrk client is one IP: per-client limits would turn the run into a 429 test
-    "RATELIMIT_ENABLED": "false",
+    # rate limits on, in Redis as in production (a verify look-up pays its storage round
+    # trip), but one wrk client is one IP: the verify budget is raised so the run is not a 429 test
+    "RATELIMIT_ENABLED": "true",
+    "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_RATELIMIT_URL", "redis://127.0.0.1:6379/2"),
+    "VERIFY_RATE_LIMIT": "1000000000 per minute",
     # wrk speaks plain HTTP to 127.0.0.1; TLS ends at the proxy in front of a real deployment
     "NTBASE_FORCE_HTTPS": "0",
     # production-like: the page cache and its invalidation shared by every worker
@@ -252,11 +255,32 @@ class LockWatch:
                 "on": self.on}
 
 
+def drain(base: str, quick_s: float = 0.05, limit_s: float = 15.0) -> None:
+    """Wait until the server answers its floor quickly again: requests wrk left queued behind a
+    slow row (32 connections on a page of hundreds of milliseconds) would otherwise still be
+    served during the next row and weigh on it."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        t0 = time.monotonic()
+        try:
+            urllib.request.urlopen(base + "/floor", timeout=limit_s).read()
+        except OSError:
+            pass
+        if time.monotonic() - t0 < quick_s:
+            return
+
+
 def run_row(bases: dict[str, str], lines: dict[str, list[str]], ep: str, conc: int, duration: float,
             db_url: str | None = None) -> dict:
-    """wrk on one row with its declared script and options (and the lock watch it asks for)."""
+    """wrk on one row with its declared script and options (and the lock watch it asks for),
+    then the server drained before the next row."""
     spec = ENDPOINTS[ep]
-    go = lambda: wrk(bases[spec.server], lines[ep], conc, duration, spec.script, spec.per_connection)  # noqa: E731
+
+    def go():
+        r = wrk(bases[spec.server], lines[ep], conc, duration, spec.script, spec.per_connection)
+        drain(bases[spec.server])
+        return r
+
     if not (spec.watch_locks and db_url and db_url.startswith("postgresql")):
         return go()
     with LockWatch(db_url) as watch:
@@ -559,6 +583,11 @@ def markdown(report: dict) -> str:
                     lines.append(f"PostgreSQL lock waits during that run: {lw['samples_waiting']} of {lw['samples']} "
                                  f"samples of `pg_locks` had a backend waiting (at most {lw['max_waiting']} at "
                                  f"once), on: {on}.")
+        known, unknown = res["endpoints"].get("verify_api_known", {}), res["endpoints"].get("verify_api_unknown", {})
+        if known and unknown:
+            same = ", ".join(f"{c} clients {known[c]['p50_ms']:.1f} and {unknown[c]['p50_ms']:.1f} ms"
+                             for c in known if c in unknown)
+            lines.append(f"\nVerify API, p50 for known and for unknown codes: {same}.")
         for later in res.get("later_rows", []):
             fl = "; ".join(f"{ref} " + ", ".join(f"{int(v):,} req/s at {c}" for c, v in by.items())
                            for ref, by in later["floors_rps"].items() if by)
