@@ -548,37 +548,52 @@ class StaffRow:
 @dataclass
 class StaffList:
     year: int
-    rows: list[StaffRow]  # after the filters
+    rows: list[StaffRow]  # after the filters: the page asked for, or all of them
     total: int  # every current member
     not_met: int  # of every current member
     departments: list[str] = field(default_factory=list)
     series: list[str] = field(default_factory=list)
+    matching: int = 0  # members the filters keep (every page)
+    page: int = 1  # the page the rows are (a page past the last is the last)
+    pages: int = 1
 
 
 def staff_list(employer: Employer, year: int, *, not_met: bool = False, department: str = "",
-               series: str = "") -> StaffList:
-    """The employer's current staff with their ``year`` verdicts, filtered. A fixed number of
-    statements whatever the staff count: the members' columns (one), the verdicts
-    (``hours.bulk``)."""
-    members = db.session.execute(
-        sa.select(Membership.id, Membership.learner_id, Membership.department, LearnerProfile.real_name,
-                  LearnerProfile.id_number_masked, LearnerProfile.profession_series)
-        .join(LearnerProfile, LearnerProfile.user_id == Membership.learner_id)
-        .where(Membership.employer_id == employer.id, Membership.state == MS.ACTIVE)
-        .order_by(Membership.department, LearnerProfile.real_name, Membership.id)).all()
-    verdicts = bulk.yearly_verdicts(current_staff_ids(employer.id), year)
-    rows = [StaffRow(mid, uid, dept or "", name, masked, series_code, verdicts[uid])
-            for mid, uid, dept, name, masked, series_code in members if uid in verdicts]
-    departments = sorted({r.department for r in rows if r.department})
-    series_codes = sorted({r.profession_series for r in rows})
-    total, failing = len(rows), sum(1 for r in rows if not r.verdict.complies)
+               series: str = "", page: int | None = None, per_page: int = 50) -> StaffList:
+    """The employer's current staff with their ``year`` verdicts (the kept yearly status),
+    filtered, counted and paged in the database: two statements whatever the staff count,
+    the counts by department and profession series, then the rows of ``page`` (all rows
+    when ``page`` is None: the export, a group enrollment)."""
+    members = (sa.select(Membership.id, Membership.learner_id, Membership.department, LearnerProfile.real_name,
+                         LearnerProfile.id_number_masked, LearnerProfile.profession_series)
+               .join(LearnerProfile, LearnerProfile.user_id == Membership.learner_id)
+               .where(Membership.employer_id == employer.id, Membership.state == MS.ACTIVE))
+    members, kept = bulk.with_kept_year(members, Membership.learner_id, year)
+    failing = sa.case((kept["complies"].is_(False), 1), else_=0)
+    dept = sa.func.coalesce(Membership.department, "")
+    groups = db.session.execute(
+        members.with_only_columns(dept, LearnerProfile.profession_series, sa.func.count(), sa.func.sum(failing))
+        .group_by(dept, LearnerProfile.profession_series)).all()
+    wanted = [(d, sc, int(n), int(f or 0)) for d, sc, n, f in groups
+              if (not department or d == department) and (not series or sc == series)]
+    matching = sum(f if not_met else n for _d, _sc, n, f in wanted)
     if not_met:
-        rows = [r for r in rows if not r.verdict.complies]
+        members = members.where(kept["complies"].is_(False))
     if department:
-        rows = [r for r in rows if r.department == department]
+        members = members.where(dept == department)
     if series:
-        rows = [r for r in rows if r.profession_series == series]
-    return StaffList(year, rows, total, failing, departments, series_codes)
+        members = members.where(LearnerProfile.profession_series == series)
+    members = members.add_columns(*(kept[k] for k in bulk.KEPT_FIELDS)).order_by(
+        Membership.department, LearnerProfile.real_name, Membership.id)
+    pages = max(1, -(-matching // per_page))
+    if page is not None:
+        page = min(max(page, 1), pages)
+        members = members.limit(per_page).offset((page - 1) * per_page)
+    rows = [StaffRow(mid, uid, dept_ or "", name, masked, series_code, bulk.kept_verdict(uid, year, *values))
+            for mid, uid, dept_, name, masked, series_code, *values in db.session.execute(members)]
+    return StaffList(year, rows, sum(n for *_x, n, _f in groups), sum(int(f or 0) for *_x, f in groups),
+                     sorted({d for d, *_r in groups if d}), sorted({sc for _d, sc, *_r in groups}), matching,
+                     page or 1, pages)
 
 
 def staff_table(staff: StaffList) -> tuple[list[str], list[list]]:

@@ -200,14 +200,11 @@ def _render_staff(invite_form: InviteForm, status: int = 200):
     employer = g.employer
     year = _year()
     args = _staff_args()
-    staff = services.staff_list(employer, year, **args)
-    page_no = page_arg()
-    pages = max(1, -(-len(staff.rows) // PER_PAGE))
-    page_no = min(page_no, pages)
-    rows = staff.rows[(page_no - 1) * PER_PAGE: page_no * PER_PAGE]
+    staff = services.staff_list(employer, year, **args, page=page_arg(), per_page=PER_PAGE)
+    rows = staff.rows
     link_args = {"year": year, **{k: ("1" if v is True else v) for k, v in args.items() if v}}
     return render_template("employers/staff.html", employer=employer, staff=staff, rows=rows, year=year,
-                           args=args, link_args=link_args, page=Page(page_no, pages), invite_form=invite_form,
+                           args=args, link_args=link_args, page=Page(staff.page, staff.pages), invite_form=invite_form,
                            invitations=services.invitations_of(employer.id), action_form=ActionForm(),
                            series_titles=dict(PROFESSION_SERIES)), status
 

@@ -71,6 +71,36 @@ def yearly_verdicts(learner_ids: Iterable[int] | sa.Select, year: int, *, detail
     return _judged_verdicts(learner_ids, year)
 
 
+KEPT_FIELDS = ("counted_total", "counted_public", "complies", "shortfall_total", "shortfall_public")
+
+
+def with_kept_year(stmt: sa.Select, learner_id, year: int) -> tuple[sa.Select, dict]:
+    """``stmt`` outer-joined to the kept ``year`` of the learner in column ``learner_id``, and
+    the verdict's columns (``KEPT_FIELDS``: an empty year's values where nothing is kept), for
+    lists of many learners filtered, counted and paged in SQL (the employer's staff list)."""
+    empty = status.empty_year(year)
+    kept = sa.orm.aliased(YearlyStatus)
+    stmt = stmt.outerjoin(kept, sa.and_(kept.learner_id == learner_id, kept.year == year))
+
+    def value(column, key):
+        return sa.func.coalesce(column, sa.literal(empty[key], type_=column.type))
+
+    return stmt, {"counted_total": value(kept.counted_total, "counted_total"),
+                  "counted_public": value(kept.public_hours, "public_hours"),
+                  "complies": value(kept.complies, "complies"),
+                  "shortfall_total": value(kept.short_total, "short_total"),
+                  "shortfall_public": value(kept.short_public, "short_public")}
+
+
+def kept_verdict(learner_id: int, year: int, counted_total, counted_public, complies, shortfall_total,
+                 shortfall_public) -> Verdict:
+    """A ``Verdict`` from the columns of ``with_kept_year``."""
+    return Verdict(learner_id=learner_id, year=year, counted_total=Decimal(counted_total),
+                   counted_public=Decimal(counted_public), complies=bool(complies),
+                   shortfall_total=Decimal(shortfall_total), shortfall_public=Decimal(shortfall_public),
+                   total_met=Decimal(shortfall_total) == 0, public_met=Decimal(shortfall_public) == 0)
+
+
 def _kept_verdicts(learner_ids: Iterable[int] | sa.Select, year: int) -> dict[int, Verdict]:
     if isinstance(learner_ids, sa.Select):
         ids = list(dict.fromkeys(db.session.scalars(learner_ids)))

@@ -165,3 +165,27 @@ def test_the_staff_list_runs_a_fixed_number_of_statements(client, login, app_ctx
     assert text.count("\n") == 5001
     assert db.session.scalar(sa.select(sa.func.count(AuditLog.id)).where(
         AuditLog.action == "employer.export_staff")) == 5050
+
+
+def test_the_staff_list_is_filtered_and_paged_in_the_database(app_ctx, office):
+    """The rows of one page only, in the same order as the whole list; counts for every page;
+    a page past the last is the last."""
+    employer, _admin = make_employer("南通分页企业", office=office)
+    db.session.commit()
+    _bulk_staff(employer, 120, 9000)
+    everyone = services.staff_list(employer, YEAR)
+    assert (everyone.total, everyone.matching, len(everyone.rows)) == (120, 120, 120)
+    short = [r for r in everyone.rows if not r.verdict.complies]
+    assert everyone.not_met == len(short) == 40  # every third is short of public hours
+    pages = [services.staff_list(employer, YEAR, page=p, per_page=50) for p in (1, 2, 3)]
+    assert [len(p.rows) for p in pages] == [50, 50, 20] and {p.pages for p in pages} == {3}
+    assert [r.membership_id for p in pages for r in p.rows] == [r.membership_id for r in everyone.rows]
+    last = services.staff_list(employer, YEAR, page=99, per_page=50)
+    assert last.page == 3 and [r.membership_id for r in last.rows] == [r.membership_id for r in pages[2].rows]
+    dept = everyone.rows[0].department
+    filtered = services.staff_list(employer, YEAR, not_met=True, department=dept, page=1, per_page=5)
+    expected = [r.membership_id for r in short if r.department == dept]
+    assert filtered.matching == len(expected) and filtered.total == 120
+    assert [r.membership_id for r in filtered.rows] == expected[:5]
+    assert all(r.verdict.shortfall_public > 0 and not r.verdict.public_met for r in filtered.rows)
+    assert sorted(everyone.departments) == sorted({r.department for r in everyone.rows})
