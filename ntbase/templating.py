@@ -65,11 +65,28 @@ _FOOTER = [
 ]
 
 
+def _nav_role() -> str:
+    if not current_user.is_authenticated:
+        return "anon"
+    return "learner" if current_user.is_learner else ("office" if current_user.is_office else (
+        "employer" if current_user.is_employer_admin else "staff"))
+
+
+def fragment(name: str, *key, caller) -> Markup:
+    """``{% call fragment("footer") %}…{% endcall %}``: a part of the page chrome that is the
+    same for everyone given the language and ``key`` (the role, the endpoint), rendered once
+    per app process and reused (the menu and footer of every page: a dozen translations
+    and URLs each time otherwise)."""
+    store = current_app.extensions.setdefault("ntbase_fragments", {})
+    k = (name, str(get_locale()), *key)
+    hit = store.get(k)
+    if hit is None:
+        hit = store[k] = Markup(caller())
+    return hit
+
+
 def _nav_items():
-    role = "anon"
-    if current_user.is_authenticated:
-        role = "learner" if current_user.is_learner else ("office" if current_user.is_office else (
-            "employer" if current_user.is_employer_admin else "staff"))
+    role = _nav_role()
     items = []
     for ep, label, who in _NAV:
         if ep not in current_app.view_functions:
@@ -93,6 +110,8 @@ def _title_level(value: str) -> str:
 def init_templating(app) -> None:
     app.jinja_env.globals["now"] = now
     app.jinja_env.globals["nav_items"] = _nav_items
+    app.jinja_env.globals["fragment"] = fragment
+    app.jinja_env.globals["nav_role"] = _nav_role
     app.jinja_env.globals["has_endpoint"] = lambda ep: ep in app.view_functions
     app.jinja_env.globals["footer_items"] = _footer_items
     # a code that parses (its check character computed), for examples next to code fields
