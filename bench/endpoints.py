@@ -98,6 +98,7 @@ def session_cookies(app, user_ids: list[int]) -> list[tuple[str, str]]:
         with app.app_context(), app.test_request_context("/"):
             session["_user_id"] = str(uid)
             session["_fresh"] = True
+            session["lang"] = app.config["BABEL_DEFAULT_LOCALE"]  # as a log-in leaves it (accounts.login)
             token = generate_csrf()
             cookie = f"{name}={serializer.dumps(dict(session))}"
         out.append((cookie, token))

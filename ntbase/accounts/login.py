@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_login import user_logged_in
 from sqlalchemy.orm import joinedload
 
 from ntbase.accounts.models import Notice, User
@@ -22,6 +23,13 @@ def load_session_user(user_id: int) -> User | None:
     user, row_unread = row
     user.unread_at_load = int(row_unread or 0)
     return user
+
+
+@user_logged_in.connect
+def _keep_locale(app, user, **_kw) -> None:
+    """The language in the session from the log-in on: choosing it on later requests never
+    needs the user loaded (the heartbeat answers without loading them)."""
+    session.setdefault("lang", user.locale or app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def init_login(login_manager) -> None:

@@ -147,3 +147,21 @@ def test_reset_for_unknown_email_reveals_nothing(client):
     r = client.post("/account/reset", data={"email": "nobody@example.cn"}, follow_redirects=True)
     assert "如果该邮箱已注册" in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Delivery.id))) == 0
+
+
+def test_logging_in_puts_the_language_in_the_session(client, learner):
+    """Later requests choose the language without loading the user (the heartbeat's path):
+    their own choice if they made one, else the default; a language switched to before
+    logging in is kept."""
+    from ntbase.kernel.db import db
+
+    assert client.post("/account/login", data={"login": learner.email, "password": "Test-pass-123"}).status_code == 302
+    with client.session_transaction() as s:
+        assert s["lang"] == "zh_CN"
+    client.post("/account/logout")
+    learner.locale = "en"
+    db.session.commit()
+    other = client.application.test_client()
+    other.post("/account/login", data={"login": learner.email, "password": "Test-pass-123"})
+    with other.session_transaction() as s:
+        assert s["lang"] == "en"

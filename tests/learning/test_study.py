@@ -148,3 +148,31 @@ def test_staff_cannot_mark_an_online_course_with_lessons_completed(study, staff_
         enrollments.complete(enrollment, staff_a.id)
     assert err.value.code == "completes_itself"
     assert enrollment.state == EnrollmentState.CONFIRMED
+
+
+def test_a_beat_after_the_first_is_one_locking_read_and_one_update(client, login, study, count_queries, staff_a):
+    """The hot path takes the learner from the signed session (no user load) and reads the
+    enrollment, the lesson and the locked playback and progress rows in one statement; a
+    deactivated learner, another role or another learner's enrollment still get the checked
+    path's answers."""
+    _course, (video, _doc), enrollment = study
+    learner = enrollment.learner
+    login(learner)
+    with client.session_transaction() as s:
+        s["lang"] = "zh_CN"  # as a log-in leaves it
+    url = f"/learn/{enrollment.id}/lessons/{video.id}/beat"
+    epoch = client.post(url, json={"event": "start", "session": "t1", "seq": 0, "position": 0}).get_json()["epoch"]
+    with count_queries() as q:
+        r = client.post(url, json={"event": "beat", "session": "t1", "seq": 1, "position": 0, "epoch": epoch})
+    assert r.status_code == 200 and r.get_json()["message"] in ("ok", "stale"), r.get_json()
+    assert q.count == 2, q.statements
+    seq_before = db.session.scalar(sa.select(LessonProgress.seq).where(LessonProgress.enrollment_id == enrollment.id))
+    learner.is_active_flag = False
+    db.session.commit()
+    refused = client.post(url, json={"event": "beat", "session": "t1", "seq": 2, "position": 0, "epoch": epoch})
+    assert refused.status_code in (302, 401)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(LessonProgress.seq).where(
+        LessonProgress.enrollment_id == enrollment.id)) == seq_before, "a deactivated learner's beat changes nothing"
+    login(staff_a)
+    assert client.post(url, json={"event": "beat", "session": "t1", "seq": 3, "epoch": epoch}).status_code == 403
