@@ -199,12 +199,14 @@ def memo(ns: str, name: str, load):
     return value
 
 
-def kept(name: str, load: Callable[[], object], *, max_age: int, fresh: bool = False) -> tuple[object, float]:
+def kept(name: str, load: Callable[[], object], *, max_age: int, fresh: bool = False,
+         wait_seconds: float = 30.0) -> tuple[object, float]:
     """``(value, computed_at)``: ``load()`` computed at most once every ``max_age`` seconds
     and shared by every app server through the page cache's backend (for aggregates too
     costly to run per request, such as the office statistics). While one request recomputes
     an expired value the others get the previous one, so a busy page never waits on the
-    aggregate; ``fresh`` recomputes now. ``computed_at`` is a Unix time."""
+    aggregate; when there is none yet, they wait (up to ``wait_seconds``) for the one being
+    worked out. ``fresh`` recomputes now. ``computed_at`` is a Unix time."""
     if not has_app_context() or "ntbase_cache" not in current_app.extensions or not page_cache().enabled:
         return load(), time.time()
     backend = page_cache().backend
@@ -215,8 +217,15 @@ def kept(name: str, load: Callable[[], object], *, max_age: int, fresh: bool = F
         at, value = hit
         if started - at < max_age or not backend.add(key + ":lock", 1, 60):
             return value, at
-    elif hit is None:
-        backend.add(key + ":lock", 1, 60)
+    elif hit is None and not backend.add(key + ":lock", 1, 60):
+        # nothing to serve yet and another request is working it out: wait for it rather
+        # than run the same aggregate again (a burst of requests on a cold cache)
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            hit = backend.get(key)
+            if hit is not None:
+                return hit[1], hit[0]
     try:
         value = load()
         # kept well past its age: served (stale) while the next request recomputes it

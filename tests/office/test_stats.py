@@ -142,3 +142,23 @@ def test_an_expired_snapshot_is_served_while_another_request_works_it_out(make_a
         assert cache.kept("t", lambda: calls.append(3) or "third", max_age=60)[0] == "third"
         assert calls == [1, 3]
         assert backend.add("ntbase:kept:t:lock", 1, 60), "the lock is released after working it out"
+
+
+def test_with_nothing_kept_yet_a_request_waits_for_the_one_working_it_out(make_app, app_ctx):
+    import threading
+    import time
+
+    from ntbase.kernel import cache
+
+    app = make_app(CACHE_ENABLED=True)
+    with app.app_context():
+        backend = cache.page_cache().backend
+        backend.clear()
+        assert backend.add("ntbase:kept:w:lock", 1, 60)  # someone is working it out
+
+        def finish():
+            time.sleep(0.2)
+            backend.set("ntbase:kept:w", (time.time(), "theirs"), 600)
+
+        threading.Thread(target=finish).start()
+        assert cache.kept("w", lambda: "mine", max_age=60)[0] == "theirs", "waited, did not compute again"
