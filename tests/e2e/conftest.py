@@ -28,7 +28,9 @@ SHOTS = Path(__file__).parent / "screenshots"
 @contextmanager
 def serving(make_app, **overrides):
     """A CSRF-enabled app (with ``overrides``) on 127.0.0.1:<free port>, same database as
-    the test; ``server.url`` and ``server.app``."""
+    the test; ``server.url`` and ``server.app``. The page cache is on, as in production: the
+    journeys see cached catalog pages and dashboards refreshed by their own writes."""
+    overrides.setdefault("CACHE_ENABLED", True)
     app = make_app(WTF_CSRF_ENABLED=True, TESTING=False, SERVER_NAME=None, **overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
