@@ -483,6 +483,22 @@ def measure(bases: dict[str, str], lines: dict[str, list[str]], concurrencies: l
     return results
 
 
+def stats_compute_seconds(app, year: int = 2025, n: int = 3) -> float:
+    """The office statistics' four aggregates worked out in full (what each STATS_MAX_AGE
+    costs the database once; the page row above reads the snapshot), median of ``n``."""
+    from ntbase.kernel.db import db
+    from ntbase.office.stats import services as stats
+
+    times = []
+    for _ in range(n):
+        with app.test_request_context("/office/stats"):
+            t0 = time.perf_counter()
+            stats._compute(year)
+            times.append(time.perf_counter() - t0)
+            db.session.rollback()
+    return round(statistics.median(times), 3)
+
+
 def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool,
              only: list[str] | None = None) -> dict:
     from bench.generate import generate
@@ -527,6 +543,7 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
             results = measure(bases, lines, concurrencies, duration, label=size, db_url=url)
             rss = server.worker_rss_mb()
             bulk = bulk_verify(app, sample, server.base)
+            stats_s = stats_compute_seconds(app) if "office_stats" in lines else None
         finally:
             bare.stop()
             server.stop()
@@ -534,6 +551,8 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
                       if ENDPOINTS[ep].server == "ntbase"}
         out = {"size": size, "counts": sample["counts"], "generate_seconds": gen_s, "endpoints": results,
                "sql_statements_per_request": statements, "worker_rss_mb": rss, "bulk_verify": bulk}
+        if stats_s is not None:
+            out["stats_compute_seconds"] = stats_s
         if do_hammer:
             log(f"{size}: oversell hammer (two gunicorn instances)")
             out["hammer"] = hammer(app, url, instance, sample, max(2.0, duration))
@@ -598,6 +617,9 @@ def markdown(report: dict) -> str:
         if "seconds_median" in b:
             lines.append(f"\nBulk verification of {b['rows']:,} codes: {b['seconds_median']} s (median of 3), "
                          f"{b['results']:,} results.")
+        if res.get("stats_compute_seconds") is not None:
+            lines.append(f"Office statistics worked out in full (the four aggregates, once per `STATS_MAX_AGE`): "
+                         f"{res['stats_compute_seconds']} s (median of 3).")
         if res.get("worker_rss_mb"):
             lines.append(f"Worker RSS after the run: {', '.join(str(x) for x in res['worker_rss_mb'])} MB.")
         if "hammer" in res:
