@@ -72,7 +72,7 @@ ENV = {
     # rate limits on, in Redis as in production (a verify look-up pays its storage round
     # trip), but one wrk client is one IP: the verify budget is raised so the run is not a 429 test
     "RATELIMIT_ENABLED": "true",
-    "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_RATELIMIT_URL", "redis://127.0.0.1:6379/2"),
+    "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_RATELIMIT_URL", "redis://127.0.0.1:6379/3"),
     "VERIFY_RATE_LIMIT": "1000000000 per minute",
     # wrk speaks plain HTTP to 127.0.0.1; TLS ends at the proxy in front of a real deployment
     "NTBASE_FORCE_HTTPS": "0",
