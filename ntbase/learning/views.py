@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ntbase.catalog.models import Course
 from ntbase.kernel.auth import learner_required
+from ntbase.kernel.bounds import parse_id
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
 from ntbase.learning import services, tracking
@@ -82,9 +83,8 @@ def beat(enrollment_id: int, lesson_id: int):
     learner's enrollment and lesson and locks their playback and progress rows, with the
     learner's id from the signed session and no separate user load; anything else (the
     first beat, another role, someone else's enrollment) takes the checked path below."""
-    learner_id = session.get("_user_id")
-    rows = services.beat_rows(enrollment_id, lesson_id, int(learner_id)) \
-        if learner_id and str(learner_id).isdigit() else None
+    learner_id = parse_id(session.get("_user_id"))
+    rows = services.beat_rows(enrollment_id, lesson_id, learner_id) if learner_id else None
     if rows is not None:
         enrollment, lesson, *locked = rows
         return _beat(enrollment, lesson, tuple(locked))
