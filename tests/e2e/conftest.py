@@ -13,7 +13,6 @@ whole page and never races the journey's next navigation.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +21,6 @@ import pytest
 from werkzeug.serving import make_server
 
 SHOTS = Path(__file__).parent / "screenshots"
-SCREENSHOTS = os.environ.get("NTBASE_SCREENSHOTS", "") not in ("", "0")
 # the session's one headless Chromium (``browser``) is a fixture of tests/conftest.py: every
 # folder's browser tests share it, so one test process never starts Playwright twice
 
@@ -154,16 +152,8 @@ def phone_page(browser):
 
 
 def shot(page, name: str) -> Path:
-    """A full-page screenshot in tests/e2e/screenshots/ for people to look at, when
-    ``NTBASE_SCREENSHOTS=1``. No test reads them, and encoding ~180 full-page PNGs was about a
-    quarter of the browser tests' time, so by default only the audit of the page runs here
-    (as ``page.screenshot`` would have run it first)."""
-    path = SHOTS / f"{name}.png"
-    if not SCREENSHOTS:
-        if hasattr(page, "audit"):
-            page.audit.check()
-        return path
     SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
