@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from pathlib import Path
 
 import flask_babel
 import pytest
@@ -148,6 +149,32 @@ def refuse_inline_code(response):
     return response
 
 
+@pytest.fixture(scope="session", autouse=True)
+def demo_media_made_once(tmp_path_factory):
+    """The demo's online lessons are a 10-second MP4 (ffmpeg) and a PDF with a subset CJK
+    font (fpdf2): about a second of work each time ``load_demo()`` runs, which a test session
+    does a dozen times. The loader still calls its ``make_mp4`` and ``make_pdf``; the first call
+    with given arguments makes the file, later ones get a copy of it (same bytes)."""
+    from ntbase.learning import demo as learning_demo
+
+    folder = tmp_path_factory.mktemp("demo-media")
+    made: dict[tuple, str] = {}
+
+    def once(make):
+        def wrapper(path, **kwargs):
+            key = (make.__name__, os.path.basename(os.fspath(path)), tuple(sorted(kwargs.items())))
+            if key not in made:
+                made[key] = os.fspath(make(folder / f"{len(made)}-{os.path.basename(os.fspath(path))}", **kwargs))
+            shutil.copyfile(made[key], path)
+            return Path(path)
+        return wrapper
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(learning_demo, "make_mp4", once(learning_demo.make_mp4))
+        mp.setattr(learning_demo, "make_pdf", once(learning_demo.make_pdf))
+        yield
+
+
 @pytest.fixture(scope="session")
 def app(database_url, instance_dir):
     app = create_app(base_test_config(database_url, instance_dir))
@@ -223,6 +250,59 @@ def _clean_tables() -> None:
             for t in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{t}"')
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    # the clean-up's own DELETEs are not writes of the next test: it starts with nothing to empty
+    _written.clear()
+
+
+# The demo site as the starting point of a test (the walks over every page and route): made
+# by ntbase.demo.load_demo() the first time in a test process, then copied back row for row
+# (about 1.5 s of demo loading each time on SQLite, more on PostgreSQL). The tests of the
+# loader itself call load_demo() directly.
+_demo_rows: list[tuple[sa.Table, list[dict]]] | None = None
+
+
+def _all_tables_empty() -> bool:
+    tables = db.metadata.sorted_tables
+    counts = db.session.execute(sa.select(*[
+        sa.select(sa.func.count()).select_from(t).scalar_subquery().label(f"c{i}") for i, t in enumerate(tables)
+    ])).one()
+    return not any(counts)
+
+
+def load_demo_data() -> None:
+    """``load_demo(); db.session.commit()`` on an empty database, the same rows each time."""
+    global _demo_rows
+    from ntbase.demo import load_demo
+
+    db.session.commit()
+    empty = not _written and _all_tables_empty()
+    if not empty or _demo_rows is None:
+        load_demo()
+        db.session.commit()
+        if empty:
+            with db.engine.connect() as conn:
+                _demo_rows = [(t, [dict(r) for r in conn.execute(t.select()).mappings()])
+                              for t in db.metadata.sorted_tables]
+        return
+    pg = db.engine.dialect.name == "postgresql"
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica" if pg else "PRAGMA defer_foreign_keys=ON")
+        for table, rows in _demo_rows:
+            if not rows:
+                continue
+            conn.execute(table.insert(), rows)
+            if pg and "id" in table.c and isinstance(table.c.id.type, sa.Integer):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f"(SELECT max(id) FROM \"{table.name}\")) "
+                    f"WHERE pg_get_serial_sequence('\"{table.name}\"', 'id') IS NOT NULL")
+    db.session.expire_all()
+
+
+@pytest.fixture()
+def demo_data(app_ctx):
+    """The demo's rows (ntbase.demo), committed; see ``load_demo_data``."""
+    load_demo_data()
 
 
 @pytest.fixture()

@@ -35,6 +35,7 @@ from ntbase.kernel.bounds import (
 )
 from ntbase.kernel.db import db
 from ntbase.kernel.errors import DomainError
+from tests.conftest import load_demo_data
 from tests.test_pages_policy import _values
 
 HUGE = "9" * 21
@@ -63,10 +64,8 @@ def test_an_oversized_id_in_any_route_is_a_404(app_ctx, client, login, role):
     from flask import url_for
 
     from ntbase.accounts.models import User
-    from ntbase.demo import load_demo
 
-    load_demo()
-    db.session.commit()
+    load_demo_data()
     user = None if role == "anonymous" else db.session.scalar(sa.select(User).where(User.email == role))
     if user is not None:
         login(user)
@@ -135,10 +134,8 @@ def test_a_huge_number_in_any_query_parameter_is_never_a_server_error(app_ctx, c
     from flask import url_for
 
     from ntbase.accounts.models import User
-    from ntbase.demo import load_demo
 
-    load_demo()
-    db.session.commit()
+    load_demo_data()
     user = db.session.scalar(sa.select(User).where(User.email == role))
     login(user)
     names = _view_query_names(app_ctx)
@@ -187,10 +184,8 @@ def test_a_huge_number_in_any_form_field_is_never_a_server_error(app_ctx, client
     from flask import url_for
 
     from ntbase.accounts.models import User
-    from ntbase.demo import load_demo
 
-    load_demo()
-    db.session.commit()
+    load_demo_data()
     user = db.session.scalar(sa.select(User).where(User.email == role))
     fields = _form_field_names(app_ctx)
     assert {"capacity", "score", "seats", "year", "days", "room_id", "present"} <= fields

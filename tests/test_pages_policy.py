@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ntbase.kernel.db import db
+from tests.conftest import load_demo_data
 
 ROLES = ["anonymous", "learner@demo.ntbase", "staff.ntvu@demo.ntbase", "office@demo.ntbase", "admin@demo.ntbase"]
 SKIP = {"static", "main.set_language", "enrollment.calendar", "accounts.reset", "attendance.checkin_enrollment",
@@ -61,10 +62,8 @@ def test_every_get_page_for_every_role_obeys_the_csp(app_ctx, client, login):
     from flask import url_for
 
     from ntbase.accounts.models import User
-    from ntbase.demo import load_demo
 
-    load_demo()
-    db.session.commit()
+    load_demo_data()
     rules = [r for r in app_ctx.url_map.iter_rules() if "GET" in r.methods and r.endpoint not in SKIP]
     html_pages, statuses = 0, set()
     for role in ROLES:

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ntbase.kernel.db import db
+from tests.conftest import load_demo_data
 from tests.test_pages_policy import SKIP, _values
 
 ROLES = ["learner@demo.ntbase", "staff.ntvu@demo.ntbase", "office@demo.ntbase"]
@@ -16,10 +17,9 @@ def test_every_demo_page_passes_axe_and_the_csp(live_server, page, email):
     from flask import url_for
 
     from ntbase.accounts.models import User
-    from ntbase.demo import DEMO_PASSWORD, load_demo
+    from ntbase.demo import DEMO_PASSWORD
 
-    load_demo()
-    db.session.commit()
+    load_demo_data()
     app = live_server.app
     audited = 0
     with app.app_context():

@@ -61,10 +61,12 @@ def add_member(employer: Employer, admin, learner, department: str = "") -> Memb
 def table_counts() -> dict[str, int]:
     """Rows of every table, to show that a refused request wrote nothing at all."""
     db.session.expire_all()
-    out = {}
-    for table in db.metadata.sorted_tables:
-        out[table.name] = db.session.scalar(sa.select(sa.func.count()).select_from(table))
-    return out
+    tables = db.metadata.sorted_tables
+    # one statement with a count per table (a round trip per table was most of the access walks' time)
+    counts = db.session.execute(sa.select(*[
+        sa.select(sa.func.count()).select_from(t).scalar_subquery().label(f"c{i}") for i, t in enumerate(tables)
+    ])).one()
+    return {t.name: n for t, n in zip(tables, counts, strict=True)}
 
 
 def snapshot() -> dict:
