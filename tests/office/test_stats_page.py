@@ -31,3 +31,25 @@ def test_person_record_says_xueshi():
 
     text = (Path(__file__).resolve().parents[2] / "templates" / "office" / "person.html").read_text()
     assert not re.search(r"\|hours \}\} h\b", text)
+
+
+def test_many_bases_chart_the_twelve_busiest_and_list_all(client, login, office, app_ctx):
+    """At city scale (a hundred bases) the page draws the 12 busiest; the table keeps all."""
+    from datetime import timedelta
+
+    from ntbase.kernel.db import db, now
+    from tests.factories import make_base, make_course, make_learner
+    from tests.office.helpers import completed_enrollment
+
+    learner = make_learner()
+    for i in range(14):
+        base = make_base(name=f"基地{i:02d}", slug=f"many-{i}")
+        for _ in range(1 + i % 3):
+            completed_enrollment(learner, make_course(base, start=now() - timedelta(days=3)))
+    db.session.commit()
+    login(office)
+    html = client.get(f"/office/stats?year={now().year}").get_data(as_text=True)
+    months = [s for s in _chart_specs(html) if s["kind"] == "columns"]
+    assert len(months) == 12 and "表格和导出包含全部 14 个基地" in html
+    table = html[html.index('id="enrollments"'):html.index("</table>", html.index('id="enrollments"'))]
+    assert table.count('class="card-title"') == 14
