@@ -268,6 +268,13 @@ def fill_personal(body: str, view_kwargs: dict) -> str:
     return _REGION.sub(one, body)
 
 
+def _filled(resp: Response, view_kwargs: dict) -> Response:
+    """A freshly rendered page with its personal parts filled, as a cached one would be."""
+    if resp.status_code == 200 and not resp.direct_passthrough:
+        resp.set_data(fill_personal(resp.get_data(as_text=True), view_kwargs))
+    return resp
+
+
 @contextmanager
 def _as_visitor():
     """Render what an anonymous visitor sees, inside a logged-in request."""
@@ -294,10 +301,8 @@ def cached_page(ns: str):
                 return view(*args, **kwargs)
             if not pc.enabled or session.get("_flashes") or "lang" in request.args:
                 resp = current_app.make_response(view(*args, **kwargs))
-                if learner and resp.status_code == 200 and not resp.direct_passthrough:
-                    # the same page a shared cache would give: its personal parts by their fillers
-                    resp.set_data(fill_personal(resp.get_data(as_text=True), kwargs))
-                return resp
+                # the same page a shared cache would give: its personal parts by their fillers
+                return _filled(resp, kwargs) if learner else resp
             key = f"ntbase:page:{ns}:{pc.version(ns)}:{get_locale()}:{request.full_path}"
             hit = pc.backend.get(key)
             state = "hit"
@@ -342,15 +347,8 @@ def cached_for_user(name: str, version: str, render: Callable[[], object], *, na
     cached body is never another session's. Not cached: a page with flashed messages, a
     language switch, an answer other than a plain 200."""
     pc = page_cache()
-
-    def fresh():
-        resp = current_app.make_response(render())
-        if resp.status_code == 200 and not resp.direct_passthrough:
-            resp.set_data(fill_personal(resp.get_data(as_text=True), fill_kwargs or {}))
-        return resp
-
     if not pc.enabled or session.get("_flashes") or "lang" in request.args:
-        return fresh()
+        return _filled(current_app.make_response(render()), fill_kwargs or {})
     from flask_wtf.csrf import generate_csrf
 
     from ntbase.kernel.db import now

@@ -151,35 +151,35 @@ def study_enrollment(enrollment_id: int, learner_id: int) -> Enrollment | None:
     return enrollment
 
 
+def _beat_target(columns, enrollment_id: int, lesson_id: int, learner_id: int) -> sa.Select:
+    """``columns`` of the learner's own enrollment in an online course and one of its lessons."""
+    return (sa.select(*columns)
+            .join(Course, Course.id == Enrollment.course_id)
+            .join(Lesson, sa.and_(Lesson.course_id == Enrollment.course_id, Lesson.id == lesson_id))
+            .where(Enrollment.id == enrollment_id, Enrollment.learner_id == learner_id,
+                   Course.mode.in_(ONLINE_MODES)))
+
+
 def beat_target(enrollment_id: int, lesson_id: int, learner_id: int) -> tuple[Enrollment, Lesson] | None:
     """The learner's own enrollment in an online course and one of its lessons, in one
-    statement (the heartbeat's path), or None."""
-    row = db.session.execute(
-        sa.select(Enrollment, Lesson)
-        .join(Course, Course.id == Enrollment.course_id)
-        .join(Lesson, sa.and_(Lesson.course_id == Enrollment.course_id, Lesson.id == lesson_id))
-        .where(Enrollment.id == enrollment_id, Enrollment.learner_id == learner_id,
-               Course.mode.in_(ONLINE_MODES))).first()
+    statement (the heartbeat's checked path), or None."""
+    row = db.session.execute(_beat_target((Enrollment, Lesson), enrollment_id, lesson_id, learner_id)).first()
     return (row[0], row[1]) if row is not None else None
 
 
 def beat_rows(enrollment_id: int, lesson_id: int, learner_id: int):
-    """The heartbeat's whole read in one statement: the active learner's own enrollment in
-    an online course, the lesson, and their playback and progress rows locked, or None
-    when any is missing (the first beat on a lesson, someone else's enrollment: the caller
-    takes the longer path). Saves loading the user and a second round trip on the hottest
-    write of the site."""
+    """The heartbeat's whole read in one statement: ``beat_target`` for an active learner,
+    and their playback and progress rows locked, or None when any is missing (the first
+    beat on a lesson, someone else's enrollment: the caller takes the checked path). Saves
+    loading the user and a second round trip on the hottest write of the site."""
     row = db.session.execute(
-        sa.select(Enrollment, Lesson, Playback, LessonProgress)
+        _beat_target((Enrollment, Lesson, Playback, LessonProgress), enrollment_id, lesson_id, learner_id)
         .join(User, sa.and_(User.id == Enrollment.learner_id, User.is_active_flag.is_(True),
                             User.role == Role.LEARNER))
-        .join(Course, Course.id == Enrollment.course_id)
-        .join(Lesson, sa.and_(Lesson.course_id == Enrollment.course_id, Lesson.id == lesson_id))
         .join(Playback, Playback.learner_id == Enrollment.learner_id)
         .join(LessonProgress, sa.and_(LessonProgress.learner_id == Enrollment.learner_id,
                                       LessonProgress.enrollment_id == Enrollment.id,
                                       LessonProgress.lesson_id == Lesson.id))
-        .where(Enrollment.id == enrollment_id, Enrollment.learner_id == learner_id, Course.mode.in_(ONLINE_MODES))
         .with_for_update(of=[Playback, LessonProgress])
         .execution_options(populate_existing=True)).first()
     return tuple(row) if row is not None else None
