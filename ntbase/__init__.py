@@ -15,11 +15,12 @@ from ntbase.accounts.login import init_login
 from ntbase.cli import ntbase_cli
 from ntbase.config import load_config
 from ntbase.errors import init_errors
-from ntbase.kernel import bounds, jobs, json_input, uow
+from ntbase.kernel import bounds, jobs, json_input, limits, uow
 from ntbase.kernel.cache import init_cache
 from ntbase.kernel.db import include_object, ping_after_idle
 from ntbase.kernel.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from ntbase.kernel.i18n import ensure_compiled, select_locale
+from ntbase.kernel.sessions import init_sessions
 from ntbase.security_headers import init_security_headers
 from ntbase.templating import init_templating
 from ntbase.verification.api import CodeConverter
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    limits.drop_idle_request_check(app)  # after the blueprints: every limit is declared by now
     register_handlers()
     register_jobs(app)
     register_errorhandlers(app)
@@ -56,6 +58,7 @@ def configure_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    init_sessions(app)  # Flask's cookie sessions, the signer built once
     db.init_app(app)
     if app.config.get("DB_PING_AFTER_IDLE") and not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         with app.app_context():

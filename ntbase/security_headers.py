@@ -12,6 +12,7 @@ tests run on http://127.0.0.1.
 from __future__ import annotations
 
 import os
+import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, request
@@ -44,11 +45,48 @@ PERMISSIONS = {"browsing-topics": "()", "camera": "(self)", "microphone": "()", 
 HTTPS_EXEMPT_PATHS = {"/healthz"}
 
 
+_NONCE_MARK = "\x00nonce\x00"
+
+
 class _Talisman(Talisman):
+    """Talisman with what it works out on every request worked out once: a view's options
+    (its ``talisman_view_options`` over the app's) once per endpoint, a policy's header text
+    once per policy with the request's nonce put in, the nonce from ``secrets``. The headers
+    are the library's own (a test compares them with an unmodified Talisman's)."""
+
     def _force_https(self):
         if request.path in HTTPS_EXEMPT_PATHS:
             return None
         return super()._force_https()
+
+    def _get_local_options(self):
+        memo = self.__dict__.setdefault("_ntbase_options", {})
+        endpoint = request.endpoint
+        options = memo.get(endpoint)
+        if options is None:
+            options = memo[endpoint] = super()._get_local_options()
+        return options
+
+    def _make_nonce(self):
+        options = self._get_local_options()
+        if (options["content_security_policy"] and options["content_security_policy_nonce_in"]
+                and not getattr(request, "csp_nonce", None)):
+            request.csp_nonce = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
+
+    def _parse_policy(self, policy):
+        nonce = getattr(request, "csp_nonce", None)
+        memo = self.__dict__.setdefault("_ntbase_policies", {})
+        key = (id(policy), request.endpoint, nonce is not None)
+        text = memo.get(key)
+        if text is None:
+            if nonce is not None:
+                request.csp_nonce = _NONCE_MARK
+            try:
+                text = memo[key] = super()._parse_policy(policy)
+            finally:
+                if nonce is not None:
+                    request.csp_nonce = nonce
+        return text.replace(_NONCE_MARK, nonce) if nonce is not None else text
 
 
 def csp_for(app: Flask) -> dict:
@@ -65,13 +103,9 @@ def csp_for(app: Flask) -> dict:
     return policy
 
 
-def init_security_headers(app: Flask) -> Talisman:
-    """Bind one Talisman per app: it keeps the app and its options on itself, so a
-    shared unbound instance (extensions.py) would mix the settings of the test apps."""
+def talisman_options(app: Flask) -> dict:
     production = app.config.get("NTBASE_ENV") == "production"
-    talisman = _Talisman()
-    talisman.init_app(
-        app,
+    return dict(
         content_security_policy=csp_for(app),
         content_security_policy_nonce_in=["script-src"],
         content_security_policy_report_uri=app.config.get("CSP_REPORT_URI") or None,
@@ -86,5 +120,12 @@ def init_security_headers(app: Flask) -> Talisman:
         session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
         session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE", "Lax"),
     )
+
+
+def init_security_headers(app: Flask) -> Talisman:
+    """Bind one Talisman per app: it keeps the app and its options on itself, so a
+    shared unbound instance (extensions.py) would mix the settings of the test apps."""
+    talisman = _Talisman()
+    talisman.init_app(app, **talisman_options(app))
     app.extensions["talisman"] = talisman
     return talisman

@@ -168,3 +168,38 @@ def test_qr_codes_are_inline_svg_without_style(app_ctx):
     svg = qr_svg("https://ntbase.example.cn/verify?code=X")
     assert svg.startswith("<svg") and "data:" not in svg
     assert inline_violations(svg) == []
+
+
+@pytest.mark.parametrize("path, endpoint", [
+    ("/", "main.home"),
+    ("/healthz", "main.healthz"),
+    ("/media/some-token", "media.serve"),  # a view with options of its own (framed by this site)
+    ("/no-such-page", None),
+])
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_headers_are_an_unmodified_talismans(make_app, path, endpoint, secure):
+    """NTBase's Talisman works its options and policies out once (ntbase.security_headers):
+    each header must stay what the library itself sets, for every kind of view."""
+    from flask import Flask, Response, request
+    from flask_talisman import Talisman
+
+    from ntbase.security_headers import talisman_options
+
+    app = make_app(NTBASE_ENV="production", CSP_REPORT_URI="/csp-report")
+    stock = Talisman()
+    stock.init_app(Flask("stock"), **talisman_options(app))
+    ours = app.extensions["talisman"]
+    base = "https://ntbase.example.cn" if secure else "http://127.0.0.1"
+    for _ in range(2):  # the second time from what the first worked out
+        with app.test_request_context(path, base_url=base):
+            assert request.endpoint == endpoint
+            ours._make_nonce()
+            nonce = request.csp_nonce
+            assert re.fullmatch(r"[A-Za-z0-9_-]{32}", nonce)
+            theirs = dict(stock._set_response_headers(Response("x")).headers)
+            mine = dict(ours._set_response_headers(Response("x")).headers)
+            assert mine == theirs
+            # the nonce goes into script-src (the media view's own policy has none)
+            assert (f"'nonce-{nonce}'" in mine["Content-Security-Policy"]) is (endpoint != "media.serve")
+            assert ("Strict-Transport-Security" in mine) is secure
+            assert mine["X-Frame-Options"] == ("SAMEORIGIN" if endpoint == "media.serve" else "DENY")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -64,16 +65,30 @@ def ensure_compiled() -> None:
         log.warning("could not compile translations: %s", exc)
 
 
-def select_locale() -> str:
+_LOCALES: dict[str, Locale] = {}
+
+
+def _locale(code: str) -> Locale:
+    """The parsed ``Locale`` of ``code``, parsed once per process (Flask-Babel parses what
+    the selector returns on every request unless it is a ``Locale`` already)."""
+    found = _LOCALES.get(code)
+    if found is None:
+        found = _LOCALES[code] = Locale.parse(code)
+    return found
+
+
+def select_locale() -> Locale:
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI, jobs: the default language
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = request.args.get("lang")
     if chosen in langs:
-        return chosen
+        return _locale(chosen)
     if session.get("lang") in langs:
-        return session["lang"]
+        return _locale(session["lang"])
 
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
-        return current_user.locale
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # a logged-in user's own language (someone anonymous, most requests, needs no user object)
+    signed_in = "_user_id" in session or current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    if signed_in and getattr(current_user, "is_authenticated", False) and current_user.locale in langs:
+        return _locale(current_user.locale)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -29,4 +29,25 @@ def id_lookup_limit() -> str:
 id_number_lookup = limiter.shared_limit(id_lookup_limit, scope="id-number-lookup", key_func=user_key,
                                         methods=["POST"])
 
-__all__ = ["user_key", "id_lookup_limit", "id_number_lookup"]
+
+
+def drop_idle_request_check(app) -> bool:
+    """Flask-Limiter runs a before-request pass over the application, default and blueprint
+    limits on every request. NTBase has none of those (each limit decorates its view, and
+    the decorated view checks its own limits), so that pass finds nothing on every request
+    (a tenth of a bare page's time): it is unhooked, unless the configuration (or a newer
+    library) brings limits it would check. True when it was unhooked."""
+    manager = getattr(limiter, "limit_manager", None)
+    # a limit of any of these kinds, or attributes this version does not have: keep the pass
+    kinds = ("_application_limits", "_default_limits", "_blueprint_limits")
+    if manager is None or any(getattr(manager, k, True) for k in kinds) \
+            or getattr(limiter, "_in_memory_fallback", True) or getattr(limiter, "_meta_limits", True):
+        return False
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit not in hooks:
+        return False
+    hooks.remove(limiter._check_request_limit)
+    return True
+
+
+__all__ = ["user_key", "id_lookup_limit", "id_number_lookup", "drop_idle_request_check"]

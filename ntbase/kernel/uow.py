@@ -87,6 +87,8 @@ def keep_writes() -> None:
 
 
 def commit() -> None:
+    if not db.session.registry.has():
+        return  # the request never opened a session: nothing to commit, nothing pending
     session = db.session()
     if session.in_transaction():
         db.session.commit()  # through the scoped session, the one place a request commits
@@ -95,6 +97,8 @@ def commit() -> None:
 
 
 def rollback() -> None:
+    if not db.session.registry.has():
+        return
     session = db.session()
     if session.in_transaction():
         db.session.rollback()
