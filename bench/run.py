@@ -96,6 +96,14 @@ def create_db(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
+def database_exists(name: str) -> bool:
+    eng = sa.create_engine(PG_ADMIN)
+    with eng.connect() as c:
+        found = c.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(n)s", {"n": name}).scalar()
+    eng.dispose()
+    return bool(found)
+
+
 def drop_db(name: str) -> None:
     eng = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
@@ -500,26 +508,43 @@ def stats_compute_seconds(app, year: int = 2025, n: int = 3) -> float:
 
 
 def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bool,
-             only: list[str] | None = None) -> dict:
+             only: list[str] | None = None, keep: bool = False) -> dict:
+    """``keep``: generate the size's database once and keep it (and its sample) for the next
+    run with ``--keep-data`` (size L takes over ten minutes to generate); the runs measured on
+    it have written to it (enrollments, heartbeats), which the figures barely feel."""
     from bench.generate import generate
 
     name = f"ntbase_bench_{size.lower()}_{os.getpid()}"  # other checkouts may run the smoke at once
     instance = tempfile.mkdtemp(prefix=f"ntbase-bench-{size}-")
+    kept_sample = None
+    if keep:
+        shutil.rmtree(instance, ignore_errors=True)
+        name, instance = f"ntbase_bench_kept_{size.lower()}", os.path.join(tempfile.gettempdir(), f"ntbase-bench-kept-{size}")
+        kept_path = Path(instance) / "sample.json"
+        if kept_path.exists() and database_exists(name):
+            kept_sample = json.loads(kept_path.read_text())
     try:  # ids repeat across sizes: start every size with an empty page cache
         import redis
 
         redis.Redis.from_url(ENV["CACHE_URL"]).flushdb()
     except Exception:  # noqa: BLE001 - no Redis: the in-process cache starts empty anyway
         pass
-    url = create_db(name)
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name if kept_sample else create_db(name)
     try:
-        log(f"{size}: migrating")
-        migrate(url, instance)
-        log(f"{size}: generating")
         os.environ["NTBASE_INSTANCE_PATH"] = instance  # the generator stores the lesson file there
-        t0 = time.perf_counter()
-        sample = generate(url, size, log=lambda m: log(f"{size}: {m}"))
-        gen_s = round(time.perf_counter() - t0, 1)
+        if kept_sample:
+            log(f"{size}: the kept database {name} (--keep-data)")
+            sample, gen_s = kept_sample, kept_sample.get("generate_seconds")
+        else:
+            os.makedirs(instance, exist_ok=True)
+            log(f"{size}: migrating")
+            migrate(url, instance)
+            log(f"{size}: generating")
+            t0 = time.perf_counter()
+            sample = generate(url, size, log=lambda m: log(f"{size}: {m}"))
+            gen_s = round(time.perf_counter() - t0, 1)
+            if keep:
+                (Path(instance) / "sample.json").write_text(json.dumps(dict(sample, generate_seconds=gen_s)))
         app = make_app(url, instance)
         rng = random.Random(7)
         with app.app_context():
@@ -559,8 +584,9 @@ def run_size(size: str, concurrencies: list[int], duration: float, do_hammer: bo
             log(f"{size}: hammer {out['hammer']}")
         return out
     finally:
-        drop_db(name)
-        shutil.rmtree(instance, ignore_errors=True)
+        if not keep:
+            drop_db(name)
+            shutil.rmtree(instance, ignore_errors=True)
 
 
 def markdown(report: dict) -> str:
@@ -697,6 +723,8 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="size XS, 1 s per point, one concurrency (CI)")
     ap.add_argument("--no-hammer", action="store_true")
     ap.add_argument("--update-readme", action="store_true")
+    ap.add_argument("--keep-data", action="store_true", help="keep each size's generated database and reuse "
+                    "it on the next run with this flag (drop them with DROP DATABASE ntbase_bench_kept_<size>)")
     ap.add_argument("--endpoints", default="", help="comma-separated rows to measure (the two floors always "
                     "run with them); default: every declared row")
     ap.add_argument("--merge-into", metavar="JSON", help="after the run, put its rows (not its floors) into "
@@ -732,7 +760,7 @@ def main() -> None:
               f"{platform.python_version()}", "pg": pg, "duration": duration, "workers": WORKERS,
               "threads": THREADS, "started": time.strftime("%Y-%m-%d %H:%M"), "sizes": {}}
     for size in sizes:
-        report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer, only)
+        report["sizes"][size] = run_size(size, concs, duration, not args.no_hammer, only, args.keep_data)
     g = growth(report)
     if g:
         report["growth_clients"], report["growth"] = int(g[0]), g[1]

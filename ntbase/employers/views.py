@@ -8,7 +8,6 @@ another employer are not found (404), and nothing is written for a refusal.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -48,6 +47,7 @@ from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import PROFESSION_SERIES, profession_title
 from ntbase.kernel.extensions import limiter
 from ntbase.kernel.forms import act, submit
+from ntbase.kernel.paging import Page
 from ntbase.payments import services as payments
 
 bp = Blueprint("employers", __name__)
@@ -99,28 +99,6 @@ def _upload(name: str) -> tuple[str, bytes]:
     if f is None or not f.filename:
         return "", b""
     return f.filename, f.stream.read(MAX_EVIDENCE_BYTES + 1)
-
-
-@dataclass
-class Page:
-    page: int
-    pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # ---------------------------------------------------------------- registration

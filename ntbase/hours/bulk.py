@@ -74,13 +74,25 @@ def yearly_verdicts(learner_ids: Iterable[int] | sa.Select, year: int, *, detail
 KEPT_FIELDS = ("counted_total", "counted_public", "complies", "shortfall_total", "shortfall_public")
 
 
-def with_kept_year(stmt: sa.Select, learner_id, year: int) -> tuple[sa.Select, dict]:
+def with_kept_year(stmt: sa.Select, learner_id, year: int, *, per_row: bool = False) -> tuple[sa.Select, dict]:
     """``stmt`` outer-joined to the kept ``year`` of the learner in column ``learner_id``, and
     the verdict's columns (``KEPT_FIELDS``: an empty year's values where nothing is kept), for
-    lists of many learners filtered, counted and paged in SQL (the employer's staff list)."""
+    lists of many learners filtered, counted and paged in SQL (the employer's staff list).
+
+    ``per_row``: on PostgreSQL, a LATERAL join, one index probe per row of ``stmt``. For a few
+    thousand rows out of a city's, the planner would otherwise hash the whole year's table
+    (a cost that grows with the city, not with the list); SQLite probes the index anyway."""
     empty = status.empty_year(year)
-    kept = sa.orm.aliased(YearlyStatus)
-    stmt = stmt.outerjoin(kept, sa.and_(kept.learner_id == learner_id, kept.year == year))
+    if per_row and db.session.get_bind().dialect.name == "postgresql":
+        kept = (sa.select(YearlyStatus.counted_total, YearlyStatus.public_hours, YearlyStatus.complies,
+                          YearlyStatus.short_total, YearlyStatus.short_public)
+                .where(YearlyStatus.learner_id == learner_id, YearlyStatus.year == year)
+                .limit(1).lateral("kept"))  # LIMIT (one row anyway): not flattened into a join
+        stmt = stmt.outerjoin(kept, sa.true())
+        kept = kept.c
+    else:
+        kept = sa.orm.aliased(YearlyStatus)
+        stmt = stmt.outerjoin(kept, sa.and_(kept.learner_id == learner_id, kept.year == year))
 
     def value(column, key):
         return sa.func.coalesce(column, sa.literal(empty[key], type_=column.type))

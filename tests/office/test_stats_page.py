@@ -33,11 +33,13 @@ def test_person_record_says_xueshi():
     assert not re.search(r"\|hours \}\} h\b", text)
 
 
-def test_many_bases_chart_the_twelve_busiest_and_list_all(client, login, office, app_ctx):
-    """At city scale (a hundred bases) the page draws the 12 busiest; the table keeps all."""
+def test_many_bases_chart_the_twelve_busiest_and_list_all(client, login, office, app_ctx, monkeypatch):
+    """At city scale (a hundred bases) the page draws the 12 busiest; the table lists them
+    all, busiest first, a page at a time, so the page costs the same for 3 bases or 150."""
     from datetime import timedelta
 
     from ntbase.kernel.db import db, now
+    from ntbase.office.stats import views
     from tests.factories import make_base, make_course, make_learner
     from tests.office.helpers import completed_enrollment
 
@@ -48,8 +50,23 @@ def test_many_bases_chart_the_twelve_busiest_and_list_all(client, login, office,
             completed_enrollment(learner, make_course(base, start=now() - timedelta(days=3)))
     db.session.commit()
     login(office)
+
+    def table(html):
+        part = html[html.index('id="enrollments"'):html.index("</table>", html.index('id="enrollments"'))]
+        return re.findall(r'class="card-title" data-label="[^"]*">([^<]+)</td>', part)
+
     html = client.get(f"/office/stats?year={now().year}").get_data(as_text=True)
     months = [s for s in _chart_specs(html) if s["kind"] == "columns"]
-    assert len(months) == 12 and "表格和导出包含全部 14 个基地" in html
-    table = html[html.index('id="enrollments"'):html.index("</table>", html.index('id="enrollments"'))]
-    assert table.count('class="card-title"') == 14
+    assert len(months) == 12 and "表格按报名数从多到少列出全部 14 个基地" in html
+    assert len(table(html)) == 14 and 'rel="next"' not in html  # 14 fit on one page
+    # busiest first: 3 enrollments (i % 3 == 2), then 2, then 1; by name within each
+    assert table(html)[:5] == ["基地02", "基地05", "基地08", "基地11", "基地01"]
+
+    monkeypatch.setattr(views, "BASES_PER_PAGE", 5)
+    first = client.get(f"/office/stats?year={now().year}").get_data(as_text=True)
+    assert table(first) == ["基地02", "基地05", "基地08", "基地11", "基地01"]
+    assert f"/office/stats?year={now().year}&amp;page=2" in first and "第 1 页，共 3 页" in first
+    last = client.get(f"/office/stats?year={now().year}&page=3").get_data(as_text=True)
+    assert table(last) == ["基地03", "基地06", "基地09", "基地12"]
+    assert len([s for s in _chart_specs(last) if s["kind"] == "columns"]) == 12  # the charts stay
+    assert table(client.get(f"/office/stats?year={now().year}&page=99").get_data(as_text=True)) == table(last)

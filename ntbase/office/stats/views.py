@@ -6,10 +6,14 @@ from flask_login import current_user
 
 from ntbase.kernel import audit, tabular
 from ntbase.kernel.auth import office_required
+from ntbase.kernel.bounds import page_arg
 from ntbase.kernel.enums import Category
+from ntbase.kernel.paging import page_of
 from ntbase.office.blueprint import bp
 from ntbase.office.stats import charts, services
 from ntbase.office.web import format_arg, year_arg
+
+BASES_PER_PAGE = 20
 
 
 @bp.get("/office/stats")
@@ -18,8 +22,12 @@ def statistics():
     year = year_arg()
     snap = services.snapshot(year, fresh=request.args.get("fresh") == "1")
     emp, prof = snap.employers, snap.professions
+    # the bases busiest first: 12 charted, the table a page at a time (the export has them all)
+    busiest = sorted(snap.enrollments, key=lambda b: (-b["total"], b["base"]))
+    bases, bases_page = page_of(busiest, page_arg(), BASES_PER_PAGE)
     return render_template(
-        "office/stats.html", year=year, snap=snap, enrollments=snap.enrollments, hours=snap.hours,
+        "office/stats.html", year=year, snap=snap, enrollments=bases, charted=busiest[:12],
+        bases_page=bases_page, base_total=len(busiest), hours=snap.hours,
         hours_items=[(Category(r["category"]).title, float(r["hours"])) for r in snap.hours],
         employers=emp[:20], employer_total=len(emp), emp_items=[(r.label, r.share) for r in emp[:20]],
         professions=prof, prof_items=[(r.label, r.share) for r in prof], overall=snap.overall,
