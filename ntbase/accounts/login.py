@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ntbase.accounts.models import LearnerProfile, Notice, User
-from ntbase.kernel.db import db
+from ntbase.kernel.db import autocommit_rows, db
 
 
 def _unread():
@@ -63,10 +63,10 @@ def _outside_statement():
 
 
 def _load_outside_transaction(user_id: int) -> User | None:
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        row = conn.execute(_outside_statement(), {"uid": user_id}).mappings().first()
-    if row is None:
+    rows = autocommit_rows(_outside_statement(), {"uid": user_id})
+    if not rows:
         return None
+    row = rows[0]._mapping
     session = db.session()
     user = User(**{k: row[User.__mapper__.columns[k].name] for k in _USER_COLUMNS})
     if not user.is_active:

@@ -121,3 +121,12 @@ PG_ONLY_OBJECTS = {"ix_course_search_trgm"}
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return name not in PG_ONLY_OBJECTS
+
+
+def autocommit_rows(stmt, params: dict) -> list:
+    """The rows of a read-only ``stmt`` on an autocommit connection: the statement alone, no
+    BEGIN and COMMIT around it (a public look-up, the session user of a request that has no
+    transaction yet). Under READ COMMITTED it sees what a transaction's statement would,
+    except that transaction's own writes: callers with a transaction read in it."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(stmt, params).all()

@@ -21,7 +21,7 @@ from ntbase.accounts.models import LearnerProfile
 from ntbase.certificates import codes, signing
 from ntbase.certificates.models import Certificate
 from ntbase.hours.models import Statement
-from ntbase.kernel.db import db
+from ntbase.kernel.db import autocommit_rows, db
 from ntbase.kernel.enums import Category
 
 CHUNK = 1000  # codes per statement in bulk checks
@@ -141,8 +141,7 @@ def _rows(stmt, params: dict):
     transaction (it then sees what that transaction wrote)."""
     if db.session().in_transaction():
         return db.session.connection().execute(stmt, params).all()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(stmt, params).all()
+    return autocommit_rows(stmt, params)
 
 
 def _result(row) -> VerifyResult:
