@@ -435,6 +435,30 @@ def count_queries(app_ctx):
     return _count
 
 
+@pytest.fixture()
+def count_begins(app_ctx):
+    """with count_begins() as began: ...; len(began) -> transactions a session began on a
+    connection (a BEGIN sent), whichever session."""
+    import contextlib
+
+    from sqlalchemy.orm import Session
+
+    @contextlib.contextmanager
+    def _count():
+        began: list = []
+
+        def on_begin(session, _tx, _conn):
+            began.append(session)
+
+        sa.event.listen(Session, "after_begin", on_begin)
+        try:
+            yield began
+        finally:
+            sa.event.remove(Session, "after_begin", on_begin)
+
+    return _count
+
+
 _ = tempfile  # tmp dirs come from pytest
 
 

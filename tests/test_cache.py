@@ -117,6 +117,46 @@ def test_redis_backend_shares_invalidation_across_apps(make_app, app_ctx, base_a
     a1.extensions["ntbase_cache"].backend.clear()
 
 
+def test_a_hit_is_one_round_trip_to_redis(make_app, app_ctx, base_a, learner):
+    """The namespace versions and the entry are read together (MGET): a visitor's cached
+    page and a learner's cached dashboard each cost one Redis command."""
+    import pytest
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/14").ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("redis not reachable")
+    from ntbase.hours.policy import ensure_default_policies
+
+    ensure_default_policies()
+    db.session.commit()
+    app, calls = _app_with_counter(make_app, CACHE_URL="redis://127.0.0.1:6379/14")
+    backend = app.extensions["ntbase_cache"].backend
+    backend.clear()
+    commands: list[str] = []
+    execute = backend.r.execute_command
+
+    def counted(*args, **kw):
+        commands.append(args[0])
+        return execute(*args, **kw)
+
+    backend.r.execute_command = counted
+    with app.app_context():
+        c = app.test_client()
+        assert c.get("/_cached").headers["X-Cache"] == "miss"
+        commands.clear()
+        assert c.get("/_cached").headers["X-Cache"] == "hit" and calls["n"] == 1
+        assert commands == ["MGET"]
+        with c.session_transaction() as s:
+            s["_user_id"] = str(learner.id)
+        assert c.get("/me/hours").headers["X-Cache"] == "miss-user"
+        commands.clear()
+        assert c.get("/me/hours").headers["X-Cache"] == "hit-user"
+        assert commands == ["MGET"]
+    backend.clear()
+
+
 def test_policy_rules_are_memoised_until_a_policy_write(make_app, app_ctx, count_queries):
     from ntbase.hours.models import Policy
     from ntbase.hours.policy import ensure_default_policies, load_rules
@@ -220,7 +260,7 @@ def test_a_learner_gets_the_shared_course_page_with_their_own_parts(make_app, ap
 
 
 def test_logged_in_cached_pages_cost_one_statement_for_the_user_and_one_for_the_enroll_box(
-        make_app, app_ctx, base_a, learner, count_queries):
+        make_app, app_ctx, base_a, learner, count_queries, count_begins):
     """A learner on a cached page: the user (with profile and unread notices) in one
     statement; the course page's enroll box (the course and their enrollment) in one more.
     The account menu's badge still counts the unread notices."""
@@ -240,6 +280,8 @@ def test_logged_in_cached_pages_cost_one_statement_for_the_user_and_one_for_the_
             html = c.get("/courses").get_data(as_text=True)
         assert q.count == 1, q.statements
         assert '<span class="badge">1</span>' in html and "张晓明" in html
-        with count_queries() as q:
+        with count_queries() as q, count_begins() as began:
             r = c.get(f"/courses/{course.id}")
         assert r.headers["X-Cache"] == "hit-personal" and q.count == 2, q.statements
+        assert began == [], "both read on autocommit connections: no BEGIN, no COMMIT"
+        assert f'<form method="post" action="/courses/{course.id}/enroll"' in r.get_data(as_text=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ntbase.accounts.models import LearnerProfile, Notice, User
-from ntbase.kernel.db import autocommit_rows, db
+from ntbase.kernel.db import autocommit_rows, db, holds_connection
 
 
 def _unread():
@@ -25,7 +25,7 @@ def load_session_user(user_id: int) -> User | None:
     cached page needs nothing else from the database) reads the row on an autocommit
     connection, the statement alone without BEGIN and COMMIT around it, and gets the same
     ``User`` attached to the request's session as if a query had loaded it."""
-    if not (db.session.registry.has() and (db.session().in_transaction() or _known(user_id))):
+    if not (db.session.registry.has() and (holds_connection(db.session()) or _known(user_id))):
         return _load_outside_transaction(user_id)
     row = db.session.execute(sa.select(User, _unread()).where(User.id == user_id)
                              .options(joinedload(User.profile))).first()

@@ -8,6 +8,7 @@ publishes ``EnrollmentCompleted``, which issues the certificate and credits the 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import secrets
@@ -49,7 +50,7 @@ from ntbase.enrollment.states import (
     record,
     transition,
 )
-from ntbase.kernel.db import db
+from ntbase.kernel.db import db, read_rows
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.enums import CertificationStatus, Role
 from ntbase.kernel.errors import DomainError
@@ -131,15 +132,53 @@ def live_enrollment(course_id: int, learner_id: int) -> Enrollment | None:
         Enrollment.state.in_(LIVE_STATES)))
 
 
-def course_and_live_enrollment(course_id: int, learner_id: int) -> tuple[Course | None, Enrollment | None]:
-    """The course (with its base) and the learner's live enrollment in it, in one statement
-    (the enroll box of a cached course page, filled per learner)."""
-    row = db.session.execute(
-        sa.select(Course, Enrollment).where(Course.id == course_id)
-        .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.learner_id == learner_id,
-                                       Enrollment.state.in_(LIVE_STATES)))
-        .options(joinedload(Course.base))).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+@dataclass(frozen=True)
+class BoxBase:
+    is_open: bool
+
+
+@dataclass(frozen=True)
+class BoxCourse:
+    """What the course page's enroll box reads of a course (``catalog/_enroll_action.html``),
+    by the names ``Course`` gives them: the shared template takes either."""
+
+    id: int
+    status: CourseStatus
+    enroll_opens_at: datetime
+    enroll_closes_at: datetime
+    seats_left: int
+    base: BoxBase
+
+
+@dataclass(frozen=True)
+class BoxEnrollment:
+    id: int
+    state: EnrollmentState
+
+
+def enroll_box(course_id: int, learner_id: int) -> tuple[BoxCourse | None, BoxEnrollment | None]:
+    """The course's enrollment window and seats, its base's certification and the learner's
+    live enrollment in it: one statement, columns not ORM objects, and no transaction opened
+    for it (``kernel.db.read_rows``). The enroll box of a cached course page, filled per
+    learner on every view."""
+    rows = read_rows(_enroll_box_statement(), {"cid": course_id, "lid": learner_id})
+    if not rows:
+        return None, None
+    cid, status, opens, closes, capacity, taken, base_status, eid, state = rows[0]
+    course = BoxCourse(cid, status, opens, closes, max(capacity - taken, 0),
+                       BoxBase(base_status == CertificationStatus.CERTIFIED))
+    return course, (BoxEnrollment(eid, state) if eid is not None else None)
+
+
+@functools.cache
+def _enroll_box_statement() -> sa.Select:
+    return (sa.select(Course.id, Course.status, Course.enroll_opens_at, Course.enroll_closes_at, Course.capacity,
+                      Course.seats_taken, TrainingBase.status, Enrollment.id, Enrollment.state)
+            .select_from(Course).join(TrainingBase, TrainingBase.id == Course.base_id)
+            .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id,
+                                           Enrollment.learner_id == sa.bindparam("lid"),
+                                           Enrollment.state.in_(LIVE_STATES)))
+            .where(Course.id == sa.bindparam("cid")).limit(1))
 
 
 def _waitlist_length(course_id: int) -> int:

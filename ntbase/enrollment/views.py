@@ -42,9 +42,11 @@ def _course_enroll_part(course_id: int, **_kw) -> str:
     """The course page's enroll box for the person looking: their enrollment if they have
     one, else the form (filled into the shared cached course page, ``kernel.cache``)."""
     if current_user.is_authenticated:
-        course, mine = services.course_and_live_enrollment(course_id, current_user.id)
+        course, mine = services.enroll_box(course_id, current_user.id)
     else:
         course, mine = catalog.course_with_base(course_id), None
+    if course is None:
+        return ""  # the course went between the page's cache and this fill: no box
     return render_part("catalog/_enroll_action.html", course=course, my_enrollment=mine)
 
 

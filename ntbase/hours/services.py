@@ -8,6 +8,7 @@ record_employer_self_study (and ``ntbase.hours.bulk.yearly_verdicts`` for many l
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from ntbase.hours.models import (
 )
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.cache import memo
-from ntbase.kernel.db import db, now
+from ntbase.kernel.db import db, now, read_rows
 from ntbase.kernel.enums import Category, CertificationStatus
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.events import publish
@@ -586,15 +587,21 @@ def dashboard_version(learner_id: int) -> str:
     yearly status. Any write to those (an entry, its review, a withdrawal, a deletion, a
     re-judged year) changes it, so the cached dashboard (``views.dashboard``) is rendered
     again; the policy and the catalog (the suggestions) have versions of their own."""
+    row = read_rows(_dashboard_version_statement(), {"lid": learner_id})[0]
+    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
+
+
+@functools.cache
+def _dashboard_version_statement() -> sa.Select:
+    """Built once: constructing the ten subqueries costs more than running them."""
     columns = []
     for model, stamp in ((LedgerEntry, LedgerEntry.updated_at), (ExemptionEvent, ExemptionEvent.updated_at),
                          (AppointmentPeriod, AppointmentPeriod.updated_at), (Statement, Statement.id),
                          (YearlyStatus, YearlyStatus.updated_at)):
-        mine = model.learner_id == learner_id
+        mine = model.learner_id == sa.bindparam("lid")
         columns += [sa.select(sa.func.count()).select_from(model).where(mine).scalar_subquery(),
                     sa.select(sa.func.max(stamp)).where(mine).scalar_subquery()]
-    row = db.session.execute(sa.select(*columns)).one()
-    return hashlib.blake2b(repr(tuple(row)).encode(), digest_size=8).hexdigest()
+    return sa.select(*columns)
 
 
 def year_view(learner_id: int, year: int) -> YearView:

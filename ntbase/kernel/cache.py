@@ -3,7 +3,8 @@
 Anonymous GET pages (catalog, course page, bases) are cached whole. Each cache
 *namespace* has a version; any committed write to one of its tables (ORM flush or a
 core UPDATE/INSERT/DELETE such as the seat counter) bumps the version, so the next
-request renders afresh. Keys carry the version, so nothing has to be deleted.
+request renders afresh. Each entry is tagged with the versions it was rendered under and
+read together with the current ones (one round trip), so nothing has to be deleted.
 
 Backends: Redis when ``CACHE_URL`` is ``redis://…`` (shared by every app server: a
 write on one server invalidates the page everywhere), otherwise a small in-process LRU
@@ -92,6 +93,9 @@ class MemoryBackend:
             item = self.data.get(key)
             return int(item[1]) if item else 0
 
+    def versions_and(self, version_keys: list[str], key: str) -> tuple[tuple[int, ...], object]:
+        return tuple(self.get_int(k) for k in version_keys), self.get(key)
+
     def incr(self, key: str) -> int:
         with self.lock:
             _, value = self.data.get(key, (0, 0))
@@ -141,6 +145,14 @@ class RedisBackend:
         except Exception:  # noqa: BLE001 - unknown version: a value no page is cached under
             return -int(time.time() * 1000)
 
+    def versions_and(self, version_keys: list[str], key: str) -> tuple[tuple[int, ...], object]:
+        """The versions under ``version_keys`` and the value under ``key`` in one round trip."""
+        try:
+            *versions, raw = self.r.mget([*version_keys, key])
+        except Exception:  # noqa: BLE001 - unknown versions (no entry is tagged with them), a miss
+            return (-int(time.time() * 1000),) * len(version_keys), None
+        return tuple(int(v or 0) for v in versions), (self.pickle.loads(raw) if raw is not None else None)
+
     def incr(self, key: str) -> int:
         try:
             return int(self.r.incr(key))
@@ -167,6 +179,21 @@ class PageCache:
 
     def bump(self, ns: str) -> None:
         self.backend.incr(f"ntbase:v:{ns}")
+
+    def lookup(self, key: str, namespaces: tuple[str, ...], extra: tuple = ()) -> tuple[tuple, object]:
+        """``(tag, value)``: the tag an entry of ``key`` must carry now (the ``namespaces``'
+        versions and ``extra``) and the entry's value if it carries it, else None. The versions
+        and the entry are read together: one round trip to Redis for a cached page."""
+        versions, entry = self.backend.versions_and([f"ntbase:v:{ns}" for ns in namespaces], key)
+        tag = versions + extra
+        if entry is not None and entry[0] == tag:
+            return tag, entry[1]
+        return tag, None
+
+    def store(self, key: str, tag: tuple, value) -> None:
+        """Keep ``value`` under ``key`` for the tag ``lookup`` gave before it was worked out:
+        a write committed meanwhile has moved a version on, so the entry is already stale."""
+        self.backend.set(key, (tag, value), self.ttl)
 
 
 def init_cache(app) -> None:
@@ -303,8 +330,8 @@ def cached_page(ns: str):
                 resp = current_app.make_response(view(*args, **kwargs))
                 # the same page a shared cache would give: its personal parts by their fillers
                 return _filled(resp, kwargs) if learner else resp
-            key = f"ntbase:page:{ns}:{pc.version(ns)}:{get_locale()}:{request.full_path}"
-            hit = pc.backend.get(key)
+            key = f"ntbase:page:{ns}:{get_locale()}:{request.full_path}"
+            tag, hit = pc.lookup(key, (ns,))
             state = "hit"
             if hit is None:
                 state = "miss"
@@ -318,7 +345,7 @@ def cached_page(ns: str):
                         learner or (not session.modified and "Set-Cookie" not in resp.headers))):
                     return view(*args, **kwargs) if learner else resp
                 hit = (resp.status_code, resp.mimetype, resp.get_data())
-                pc.backend.set(key, hit, pc.ttl)
+                pc.store(key, tag, hit)
             status, mimetype, body = hit
             if learner:
                 resp = Response(fill_personal(body.decode("utf-8"), kwargs), status=status, mimetype=mimetype)
@@ -353,9 +380,8 @@ def cached_for_user(name: str, version: str, render: Callable[[], object], *, na
 
     from ntbase.kernel.db import now
 
-    parts = [str(pc.version(ns)) for ns in namespaces]
-    key = f"ntbase:user-page:{name}:{version}:{':'.join(parts)}:{now().date()}:{get_locale()}"
-    body = pc.backend.get(key)
+    key = f"ntbase:user-page:{name}:{get_locale()}"
+    tag, body = pc.lookup(key, namespaces, (version, now().date().isoformat()))
     state = "hit"
     if body is None:
         state = "miss"
@@ -363,7 +389,7 @@ def cached_for_user(name: str, version: str, render: Callable[[], object], *, na
         if resp.status_code != 200 or resp.direct_passthrough or resp.mimetype != "text/html":
             return resp
         body = resp.get_data(as_text=True).replace(generate_csrf(), _CSRF_MARK)
-        pc.backend.set(key, body, pc.ttl)
+        pc.store(key, tag, body)
     out = Response(fill_personal(body.replace(_CSRF_MARK, generate_csrf()), fill_kwargs or {}), mimetype="text/html")
     out.headers["Cache-Control"] = "private, no-store"
     out.headers["X-Cache"] = f"{state}-user"

@@ -123,6 +123,38 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return name not in PG_ONLY_OBJECTS
 
 
+_HOLDS = "ntbase_holds_connection"
+
+
+@sa.event.listens_for(sa.orm.Session, "after_begin")
+def _began(session, _transaction, _connection) -> None:
+    session.info[_HOLDS] = True
+
+
+@sa.event.listens_for(sa.orm.Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HOLDS, None)
+
+
+def holds_connection(session: sa.orm.Session) -> bool:
+    """The session's transaction has begun on a connection (it has read or written), or it
+    has changes waiting for the next flush. ``Session.in_transaction()`` is not the same:
+    attaching an object (the session user) begins a transaction without a connection."""
+    return bool(session.info.get(_HOLDS) or session.new or session.dirty or session.deleted)
+
+
+def read_rows(stmt, params: dict | None = None) -> list:
+    """The rows of a read-only Core ``stmt`` for a request's page: on the request's
+    transaction when it has one (it sees that transaction's own writes), otherwise on an
+    autocommit connection, the statement alone with no BEGIN and COMMIT around it (the
+    personal parts of a cached page, what a cache entry's version is worked out from)."""
+    params = params or {}
+    if db.session.registry.has() and holds_connection(db.session()):
+        return db.session.execute(stmt, params).all()
+    return autocommit_rows(stmt, params)
+
+
 def autocommit_rows(stmt, params: dict) -> list:
     """The rows of a read-only ``stmt`` on an autocommit connection: the statement alone, no
     BEGIN and COMMIT around it (a public look-up, the session user of a request that has no

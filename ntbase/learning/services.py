@@ -8,6 +8,7 @@ Public surface for the other learning modules (``staff``, ``exams``) and the pag
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,7 @@ from ntbase.catalog.models import Course, CourseMode
 from ntbase.enrollment import services as enrollments
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.hours import policy
-from ntbase.kernel.db import db
+from ntbase.kernel.db import db, read_rows
 from ntbase.kernel.db import now as db_now
 from ntbase.kernel.enums import Role
 from ntbase.kernel.errors import DomainError
@@ -278,17 +279,32 @@ class StudyLink:
 
 
 def studying(learner_id: int) -> dict[int, StudyLink]:
-    """The learner's confirmed online enrollments with where to continue, for My courses
-    and the dashboard (four statements whatever the number of courses)."""
-    rows = db.session.execute(
-        sa.select(Enrollment, Course.title).join(Course, Course.id == Enrollment.course_id)
-        .where(Enrollment.learner_id == learner_id, Enrollment.state == EnrollmentState.CONFIRMED,
-               Course.mode.in_(ONLINE_MODES))).all()
-    if not rows:
-        return {}
-    titles = {e.id: title for e, title in rows}
-    return {eid: StudyLink(eid, titles[eid], lid, done, total)
-            for eid, (lid, done, total) in continue_links([e for e, _t in rows]).items()}
+    """The learner's confirmed online enrollments with where to continue (the next lesson
+    not done, else the last), for My courses and the dashboard: one statement, the lessons
+    of those courses with the learner's progress on each (``kernel.db.read_rows``: on a
+    cached dashboard, no transaction is opened for it)."""
+    out: dict[int, StudyLink] = {}
+    lessons: dict[int, list[tuple[int, bool]]] = {}
+    titles: dict[int, str] = {}
+    for eid, title, lid, done in read_rows(_studying_statement(), {"lid": learner_id}):
+        titles[eid] = title
+        lessons.setdefault(eid, []).append((lid, bool(done)))
+    for eid, ls in lessons.items():
+        nxt = next((lid for lid, done in ls if not done), ls[-1][0])
+        out[eid] = StudyLink(eid, titles[eid], nxt, sum(done for _lid, done in ls), len(ls))
+    return out
+
+
+@functools.cache
+def _studying_statement() -> sa.Select:
+    return (sa.select(Enrollment.id, Course.title, Lesson.id, LessonProgress.done)
+            .select_from(Enrollment).join(Course, Course.id == Enrollment.course_id)
+            .join(Lesson, Lesson.course_id == Course.id).join(Chapter, Chapter.id == Lesson.chapter_id)
+            .outerjoin(LessonProgress, sa.and_(LessonProgress.enrollment_id == Enrollment.id,
+                                               LessonProgress.lesson_id == Lesson.id))
+            .where(Enrollment.learner_id == sa.bindparam("lid"), Enrollment.state == EnrollmentState.CONFIRMED,
+                   Course.mode.in_(ONLINE_MODES))
+            .order_by(Enrollment.id, Chapter.position, Lesson.position, Lesson.id))
 
 
 def media_url(lesson: Lesson, user_id: int) -> str | None:

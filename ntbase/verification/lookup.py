@@ -21,7 +21,7 @@ from ntbase.accounts.models import LearnerProfile
 from ntbase.certificates import codes, signing
 from ntbase.certificates.models import Certificate
 from ntbase.hours.models import Statement
-from ntbase.kernel.db import autocommit_rows, db
+from ntbase.kernel.db import read_rows
 from ntbase.kernel.enums import Category
 
 CHUNK = 1000  # codes per statement in bulk checks
@@ -139,9 +139,7 @@ def _rows(stmt, params: dict):
     (the API, a visitor's /verify) reads on an autocommit connection: the query alone, no
     BEGIN and COMMIT around it; inside a request that already reads or writes, on its
     transaction (it then sees what that transaction wrote)."""
-    if db.session().in_transaction():
-        return db.session.connection().execute(stmt, params).all()
-    return autocommit_rows(stmt, params)
+    return read_rows(stmt, params)
 
 
 def _result(row) -> VerifyResult:

@@ -199,3 +199,21 @@ def test_a_visitors_look_up_opens_no_transaction_and_sees_a_revocation_at_once(m
             assert app.test_client().get(f"/api/v1/certificates/{code}").get_json()["state"] == "revoked"
     finally:
         sa.event.remove(Session, "after_begin", began)
+
+
+def test_a_logged_in_look_up_opens_no_transaction_either(make_app, cert, learner, count_begins, count_queries):
+    """The session user is attached to the request's session without a transaction on a
+    connection, so the look-up after it still reads on an autocommit connection: two
+    statements (the user, the code), no BEGIN."""
+    db.session.commit()
+    code, uid = cert.code, learner.id
+    app = make_app()
+    with app.app_context():
+        c = app.test_client()
+        with c.session_transaction() as s:
+            s["_user_id"] = str(uid)
+        db.session.remove()
+        with count_begins() as began, count_queries() as q:
+            r = c.get(f"/api/v1/certificates/{code}")
+        assert r.get_json()["state"] == "valid"
+        assert began == [] and q.count == 2, q.statements

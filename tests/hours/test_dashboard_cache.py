@@ -130,3 +130,24 @@ def test_the_studies_part_is_filled_on_every_request(cached, learner, base_a):
     db.session.commit()
     state, html = _get(cached[1])
     assert state == "hit-user" and "已完成1/2个课时" in html
+
+
+def test_a_hit_with_studies_opens_no_transaction(cached, learner, base_a, count_queries, count_begins):
+    """A cached dashboard reads the user, the version and the studies (one statement each,
+    however many online courses) on autocommit connections: no BEGIN, no COMMIT."""
+    from ntbase.enrollment import services as enrollments
+    from tests.learning.helpers import online_course, watch_video
+
+    for title in ("甲", "乙"):
+        course, lessons = online_course(base_a, video_seconds=(2, 2, 2), document_minutes=(), title=title)
+        enrollment = enrollments.enroll_learner(course, learner)
+        watch_video(enrollment, lessons[0], now())
+    db.session.commit()
+    db.session.remove()
+    assert _get(cached[1])[0] == "miss-user"
+    db.session.remove()  # as a server's request ends (the test holds one app context throughout)
+    with count_queries() as q, count_begins() as began:
+        state, html = _get(cached[1])
+    assert state == "hit-user" and html.count("已完成1/3个课时") == 2
+    assert q.count == 3, "\n---\n".join(s[:150] for s in q.statements)
+    assert began == []
