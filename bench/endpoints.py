@@ -243,6 +243,14 @@ def _course_page_logged_in(ctx: Context) -> list[str]:
             for (cookie, _), cid in zip(ctx.learner_sessions, ctx.course_ids[:100], strict=False)]
 
 
+@endpoint("enroll_page", target=Target(issue=14))
+def _enroll_page(ctx: Context) -> list[str]:
+    """A logged-in learner's enrollment page for a course (the form before paying; the
+    peer run compares it with Indico's registration form)."""
+    return [tsv("GET", f"/courses/{cid}/enroll", cookie)
+            for (cookie, _), cid in zip(ctx.learner_sessions, ctx.course_ids[:100], strict=False)]
+
+
 @endpoint("office_stats", target=Target(issue=14, max_p95_ms=300))
 def _office_stats(ctx: Context) -> list[str]:
     return [tsv("GET", f"/office/stats?year={y}", ctx.office_session) for y in (2024, 2025, 2026)]

@@ -139,14 +139,16 @@ class BoxBase:
 
 @dataclass(frozen=True)
 class BoxCourse:
-    """What the course page's enroll box reads of a course (``catalog/_enroll_action.html``),
-    by the names ``Course`` gives them: the shared template takes either."""
+    """What the enroll box of the course page (``catalog/_enroll_action.html``) and the
+    enrollment page's form (``enrollment/_enroll_form.html``) read of a course, by the names
+    ``Course`` gives them: the shared templates take either."""
 
     id: int
     status: CourseStatus
     enroll_opens_at: datetime
     enroll_closes_at: datetime
     seats_left: int
+    price_fen: int
     base: BoxBase
 
 
@@ -164,8 +166,8 @@ def enroll_box(course_id: int, learner_id: int) -> tuple[BoxCourse | None, BoxEn
     rows = read_rows(_enroll_box_statement(), {"cid": course_id, "lid": learner_id})
     if not rows:
         return None, None
-    cid, status, opens, closes, capacity, taken, base_status, eid, state = rows[0]
-    course = BoxCourse(cid, status, opens, closes, max(capacity - taken, 0),
+    cid, status, opens, closes, capacity, taken, price_fen, base_status, eid, state = rows[0]
+    course = BoxCourse(cid, status, opens, closes, max(capacity - taken, 0), price_fen,
                        BoxBase(base_status == CertificationStatus.CERTIFIED))
     return course, (BoxEnrollment(eid, state) if eid is not None else None)
 
@@ -173,7 +175,7 @@ def enroll_box(course_id: int, learner_id: int) -> tuple[BoxCourse | None, BoxEn
 @functools.cache
 def _enroll_box_statement() -> sa.Select:
     return (sa.select(Course.id, Course.status, Course.enroll_opens_at, Course.enroll_closes_at, Course.capacity,
-                      Course.seats_taken, TrainingBase.status, Enrollment.id, Enrollment.state)
+                      Course.seats_taken, Course.price_fen, TrainingBase.status, Enrollment.id, Enrollment.state)
             .select_from(Course).join(TrainingBase, TrainingBase.id == Course.base_id)
             .outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id,
                                            Enrollment.learner_id == sa.bindparam("lid"),
@@ -290,20 +292,30 @@ def tell_of_course_change(course: Course, fields: tuple[str, ...], reason: str) 
 # --- enroll ---------------------------------------------------------------------------
 
 def check_open_for_enrollment(course: Course, now: datetime) -> None:
-    if course.status == CourseStatus.CANCELLED:
-        raise DomainError(_("This course has been cancelled and takes no enrollments."), code="cancelled")
-    if course.status != CourseStatus.PUBLISHED:
-        raise DomainError(_("This course is not open for enrollment."), code="not_published")
     base = db.session.get(TrainingBase, course.base_id)
-    if base is None or base.status != CertificationStatus.CERTIFIED:
-        raise DomainError(_("This training base is not certified at present and takes no enrollments."),
-                          code="base_not_certified")
-    if now < course.enroll_opens_at:
-        raise DomainError(_("Enrollment opens on %(when)s.", when=course.enroll_opens_at.strftime("%Y-%m-%d %H:%M")),
-                          code="window")
-    if now > course.enroll_closes_at:
-        raise DomainError(_("Enrollment closed on %(when)s.", when=course.enroll_closes_at.strftime("%Y-%m-%d %H:%M")),
-                          code="window")
+    problem = closed_reason(course.status, base is not None and base.status == CertificationStatus.CERTIFIED,
+                            course.enroll_opens_at, course.enroll_closes_at, now)
+    if problem is not None:
+        raise problem
+
+
+def closed_reason(status: CourseStatus, base_certified: bool, opens_at: datetime, closes_at: datetime,
+                  now: datetime) -> DomainError | None:
+    """Why a course takes no enrollment now (None: it does), from its status, its base's
+    certification and its enrollment window."""
+    if status == CourseStatus.CANCELLED:
+        return DomainError(_("This course has been cancelled and takes no enrollments."), code="cancelled")
+    if status != CourseStatus.PUBLISHED:
+        return DomainError(_("This course is not open for enrollment."), code="not_published")
+    if not base_certified:
+        return DomainError(_("This training base is not certified at present and takes no enrollments."),
+                           code="base_not_certified")
+    if now < opens_at:
+        return DomainError(_("Enrollment opens on %(when)s.", when=opens_at.strftime("%Y-%m-%d %H:%M")), code="window")
+    if now > closes_at:
+        return DomainError(_("Enrollment closed on %(when)s.", when=closes_at.strftime("%Y-%m-%d %H:%M")),
+                           code="window")
+    return None
 
 
 def duplicate_message() -> str:

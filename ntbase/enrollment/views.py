@@ -26,7 +26,7 @@ from ntbase.enrollment.forms import (
 from ntbase.enrollment.models import Enrollment, EnrollmentState
 from ntbase.kernel import charts, tabular
 from ntbase.kernel.auth import base_manager_required, learner_required, require_base_manager
-from ntbase.kernel.cache import register_filler, render_part
+from ntbase.kernel.cache import cached_page, register_filler, render_part
 from ntbase.kernel.db import db, now
 from ntbase.kernel.errors import DomainError
 from ntbase.kernel.forms import act, attach_error
@@ -51,6 +51,21 @@ def _course_enroll_part(course_id: int, **_kw) -> str:
 
 
 register_filler("course-enroll", _course_enroll_part)
+
+
+def _enroll_form_part(course_id: int, **_kw) -> str:
+    """The enrollment page's part for the learner looking: their enrollment if they have one,
+    else why the course takes none now, else the form (one statement: the enroll box)."""
+    course, mine = services.enroll_box(course_id, current_user.id)
+    if course is None:
+        return ""
+    problem = services.closed_reason(course.status, course.base.is_open, course.enroll_opens_at,
+                                     course.enroll_closes_at, now())
+    return render_part("enrollment/_enroll_form.html", course=course, existing=mine,
+                       problem=problem.message if problem else None)
+
+
+register_filler("enroll-form", _enroll_form_part)
 
 
 def _course_or_404(course_id: int) -> Course:
@@ -88,6 +103,8 @@ def _after_enroll(enrollment: Enrollment):
 @bp.route("/courses/<int:course_id>/enroll", methods=["GET", "POST"])
 @learner_required
 def enroll(course_id: int):
+    if request.method == "GET":
+        return _enroll_page(course_id=course_id)  # by keyword: the fillers get the view's arguments
     course = _course_or_404(course_id)
     form = EnrollForm()
     problem = None
@@ -111,10 +128,20 @@ def enroll(course_id: int):
         except DomainError as err:
             problem = err.message
     existing = services.live_enrollment(course.id, current_user.id)
-    status = 422 if request.method == "POST" else 200
+    # refused: the page again with the learner's part in place, saying why
     return render_template("enrollment/enroll.html", course=course, form=form, problem=problem,
                            existing=existing, deadline=services.refund_deadline(
-                               course.first_session_at, course.refund_cutoff_hours)), status
+                               course.first_session_at, course.refund_cutoff_hours)), 422
+
+
+@cached_page("catalog")
+def _enroll_page(course_id: int):
+    """What every learner sees of a course's enrollment page (its facts, fees, schedule):
+    cached with the catalog, as the course page is; the learner's part (``enroll-form``)
+    filled on each request."""
+    course = _course_or_404(course_id)
+    return render_template("enrollment/enroll.html", course=course, deadline=services.refund_deadline(
+        course.first_session_at, course.refund_cutoff_hours))
 
 
 @bp.get("/me/courses")
