@@ -62,6 +62,7 @@ HANDLERS = [
     "ntbase.attendance.handlers",
     "ntbase.certificates.handlers",
     "ntbase.hours.handlers",
+    "ntbase.employers.handlers",
     "ntbase.learning.handlers",
     "ntbase.office.complaints.handlers",
 ]

@@ -48,7 +48,7 @@ from ntbase.hours import bulk
 from ntbase.hours import services as hours
 from ntbase.hours.evidence import store_evidence
 from ntbase.hours.models import LedgerEntry
-from ntbase.kernel import audit
+from ntbase.kernel import audit, cache
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Role, profession_title
 from ntbase.kernel.errors import DomainError
@@ -579,42 +579,111 @@ def _profile_of_member() -> _MemberProfile:
                           (LearnerProfile, LearnerProfile.user_id == Membership.learner_id))
 
 
-def staff_list(employer: Employer, year: int, *, not_met: bool = False, department: str = "",
-               series: str = "", page: int | None = None, per_page: int = 50) -> StaffList:
-    """The employer's current staff with their ``year`` verdicts (the kept yearly status),
-    filtered, counted and paged in the database: two statements whatever the staff count,
-    the counts by department and profession series, then the rows of ``page`` (all rows
-    when ``page`` is None: the export, a group enrollment)."""
+# The staff lists' counts and order are kept in the page cache until what they read changes:
+# a membership or a profile (any employer's: rare writes), the yearly policies, or the kept
+# yearly status of one of the employer's current staff (``staff_status_changed``).
+STAFF_NS = "staff"
+cache.watch(STAFF_NS, "employer_membership", "learner_profile")
+CITY_WIDE = 500  # a status change of more learners than this (a rebuild) changes every list
+
+
+def staff_ns(employer_id: int) -> str:
+    return f"staff:{employer_id}"
+
+
+def staff_status_changed(learner_ids: tuple[int, ...]) -> None:
+    """The kept yearly status of these learners changed: their current employers' staff
+    lists change when this transaction commits."""
+    if len(learner_ids) > CITY_WIDE:
+        cache.touch(STAFF_NS)
+        return
+    for employer_id in db.session.scalars(sa.select(Membership.employer_id).distinct().where(
+            Membership.learner_id.in_(learner_ids), Membership.state == MS.ACTIVE)):
+        cache.touch(staff_ns(employer_id))
+
+
+@dataclass(frozen=True)
+class _StaffIndex:
+    groups: list[tuple[str, str, int, int]]  # (department, series, members, failing) of every member
+    ids: list[int]  # the membership ids the filters keep, in the list's order
+
+
+def _current_members(employer_id: int, profile: _MemberProfile) -> sa.Select:
+    return (sa.select(Membership.id).select_from(Membership)
+            .where(Membership.employer_id == employer_id, Membership.state == MS.ACTIVE)
+            .join(*profile.join_args))
+
+
+def _staff_index(employer_id: int, year: int, not_met: bool, department: str, series: str) -> _StaffIndex:
+    """Two statements whatever the staff count: the counts by department and profession
+    series, then the matching members' ids in order (department, name, id)."""
     profile = _profile_of_member()
-    members = (sa.select(Membership.id, Membership.learner_id, Membership.department, profile.real_name,
-                         profile.id_number_masked, profile.profession_series)
-               .select_from(Membership)
-               .where(Membership.employer_id == employer.id, Membership.state == MS.ACTIVE))
-    members = members.join(*profile.join_args)
-    members, kept = bulk.with_kept_year(members, Membership.learner_id, year, per_row=True)
+    members, kept = bulk.with_kept_year(_current_members(employer_id, profile), Membership.learner_id, year,
+                                        per_row=True)
     failing = sa.case((kept["complies"].is_(False), 1), else_=0)
     dept = sa.func.coalesce(Membership.department, "")
-    groups = db.session.execute(
+    groups = [(d, sc, int(n), int(f or 0)) for d, sc, n, f in db.session.execute(
         members.with_only_columns(dept, profile.profession_series, sa.func.count(), sa.func.sum(failing))
-        .group_by(dept, profile.profession_series)).all()
-    wanted = [(d, sc, int(n), int(f or 0)) for d, sc, n, f in groups
-              if (not department or d == department) and (not series or sc == series)]
-    matching = sum(f if not_met else n for _d, _sc, n, f in wanted)
+        .group_by(dept, profile.profession_series))]
     if not_met:
         members = members.where(kept["complies"].is_(False))
+    else:  # the kept year is not needed to choose the members
+        members = _current_members(employer_id, profile)
     if department:
         members = members.where(dept == department)
     if series:
         members = members.where(profile.profession_series == series)
-    members = members.add_columns(*(kept[k] for k in bulk.KEPT_FIELDS)).order_by(
-        Membership.department, profile.real_name, Membership.id)
-    pages = max(1, -(-matching // per_page))
-    if page is not None:
-        page = min(max(page, 1), pages)
-        members = members.limit(per_page).offset((page - 1) * per_page)
+    ids = list(db.session.scalars(members.order_by(Membership.department, profile.real_name, Membership.id)))
+    return _StaffIndex(groups, ids)
+
+
+def _staff_rows(employer_id: int, year: int, ids: list[int] | None) -> list[StaffRow]:
+    """One statement: the rows of memberships ``ids``, in that order (one index probe each),
+    or, for ``None``, of every current member in the list's order."""
+    profile = _profile_of_member()
+    members = (sa.select(Membership.id, Membership.learner_id, Membership.department, profile.real_name,
+                         profile.id_number_masked, profile.profession_series)
+               .select_from(Membership).join(*profile.join_args))
+    if ids is None:
+        members = members.where(Membership.employer_id == employer_id, Membership.state == MS.ACTIVE).order_by(
+            Membership.department, profile.real_name, Membership.id)
+    elif not ids:
+        return []
+    else:
+        members = members.where(Membership.id.in_(ids))
+    members, kept = bulk.with_kept_year(members, Membership.learner_id, year, per_row=True)
     rows = [StaffRow(mid, uid, dept_ or "", name, masked, series_code, bulk.kept_verdict(uid, year, *values))
-            for mid, uid, dept_, name, masked, series_code, *values in db.session.execute(members)]
-    return StaffList(year, rows, sum(n for *_x, n, _f in groups), sum(int(f or 0) for *_x, f in groups),
+            for mid, uid, dept_, name, masked, series_code, *values
+            in db.session.execute(members.add_columns(*(kept[k] for k in bulk.KEPT_FIELDS)))]
+    if ids is None:
+        return rows
+    by_id = {r.membership_id: r for r in rows}
+    return [by_id[mid] for mid in ids if mid in by_id]
+
+
+def staff_list(employer: Employer, year: int, *, not_met: bool = False, department: str = "",
+               series: str = "", page: int | None = None, per_page: int = 50) -> StaffList:
+    """The employer's current staff with their ``year`` verdicts (the kept yearly status),
+    filtered, counted and paged in the database. The counts and the order (``_staff_index``,
+    two statements whatever the staff count) are kept in the page cache until a membership,
+    a profile, the policies or one of these members' kept status changes; then the rows of
+    ``page`` are read in one statement, fresh (all rows when ``page`` is None: the export, a
+    group enrollment)."""
+    index = cache.tagged(f"staff-index:{employer.id}:{year}:{int(not_met)}:{department}:{series}",
+                         ("policy", STAFF_NS, staff_ns(employer.id)),
+                         lambda: _staff_index(employer.id, year, not_met, department, series))
+    wanted = [(d, sc, n, f) for d, sc, n, f in index.groups
+              if (not department or d == department) and (not series or sc == series)]
+    matching = sum(f if not_met else n for _d, _sc, n, f in wanted)
+    pages = max(1, -(-matching // per_page))
+    if page is None:  # everyone the filters keep, in one statement
+        keep = set(index.ids)
+        rows = [r for r in _staff_rows(employer.id, year, None) if r.membership_id in keep]
+    else:
+        page = min(max(page, 1), pages)
+        rows = _staff_rows(employer.id, year, index.ids[(page - 1) * per_page:page * per_page])
+    groups = index.groups
+    return StaffList(year, rows, sum(n for *_x, n, _f in groups), sum(f for *_x, f in groups),
                      sorted({d for d, *_r in groups if d}), sorted({sc for _d, sc, *_r in groups}), matching,
                      page or 1, pages)
 

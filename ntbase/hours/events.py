@@ -18,6 +18,14 @@ class LedgerChanged(Event):
 
 
 @dataclass(frozen=True)
+class YearlyStatusChanged(Event):
+    """The kept yearly status of these learners changed: a year's row written, changed or
+    removed (``hours.status.refresh``, after a ``LedgerChanged`` or a rebuild)."""
+
+    learner_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class PolicyChanged(Event):
     """A yearly policy or the round table changed: every year from ``from_year`` on may be
     judged differently."""

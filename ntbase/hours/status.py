@@ -26,9 +26,11 @@ import sqlalchemy as sa
 from ntbase.accounts.models import AppointmentPeriod
 from ntbase.hours import engine
 from ntbase.hours.activities import entry_activity, event_exemption, period_for
+from ntbase.hours.events import YearlyStatusChanged
 from ntbase.hours.models import EntryState, ExemptionEvent, LedgerEntry, YearlyStatus
 from ntbase.hours.policy import FIRST_YEAR, load_rules
 from ntbase.kernel.db import db, now
+from ntbase.kernel.events import publish
 
 CHUNK = 1000  # learners per statement when rebuilding
 
@@ -116,6 +118,7 @@ def refresh(learner_ids: Iterable[int], *, today: date | None = None) -> int:
     today = today or now().date()
     rules, rounds = load_rules()
     written = 0
+    changed: set[int] = set()
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
         entries, events, periods = _load(chunk)
@@ -130,15 +133,20 @@ def refresh(learner_ids: Iterable[int], *, today: date | None = None) -> int:
                 if row is None:
                     db.session.add(YearlyStatus(learner_id=learner_id, year=year, updated_at=at, **values))
                     written += 1
+                    changed.add(learner_id)
                 elif any(getattr(row, k) != v for k, v in values.items()):
                     for k, v in values.items():
                         setattr(row, k, v)
                     row.updated_at = at
                     written += 1
+                    changed.add(learner_id)
         for row in existing.values():  # a year that no longer has anything in it
             db.session.delete(row)
             written += 1
+            changed.add(row.learner_id)
     db.session.flush()
+    if changed:
+        publish(YearlyStatusChanged(tuple(sorted(changed))))
     return written
 
 

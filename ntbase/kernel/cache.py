@@ -204,6 +204,13 @@ def page_cache() -> PageCache:
     return current_app.extensions["ntbase_cache"]
 
 
+def touch(ns: str) -> None:
+    """Namespace ``ns`` changes when this transaction commits (as a write to one of its
+    tables would make it): for namespaces kept per object (one employer's staff) by the
+    domain that knows which objects a change concerns."""
+    db.session().info.setdefault("ntbase_cache_dirty", set()).add(ns)
+
+
 def bump(ns: str) -> None:
     if has_app_context() and "ntbase_cache" in current_app.extensions:
         page_cache().bump(ns)
@@ -223,6 +230,27 @@ def memo(ns: str, name: str, load):
         return hit[1]
     value = load()
     store[(ns, name)] = (version, value)
+    return value
+
+
+def tagged(name: str, namespaces: tuple[str, ...], compute: Callable[[], object]):
+    """``compute()`` kept in the page cache's backend (shared by every app server) until one
+    of ``namespaces`` changes, for what is costly to work out and read far more often than
+    it changes (an employer's staff counts). A transaction that has itself written to one of
+    them computes afresh: it must see its own writes."""
+    if not has_app_context() or "ntbase_cache" not in current_app.extensions or not page_cache().enabled:
+        return compute()
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what autoflush would do before the computation's first query
+    if set(namespaces) & session.info.get("ntbase_cache_dirty", set()):
+        return compute()
+    pc = page_cache()
+    key = f"ntbase:tagged:{name}"
+    tag, value = pc.lookup(key, namespaces)
+    if value is None:
+        value = compute()
+        pc.store(key, tag, value)
     return value
 
 
