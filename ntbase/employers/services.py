@@ -12,6 +12,7 @@ within it (``membership_of``…), so another employer's ids are simply not found
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -669,7 +670,8 @@ def staff_list(employer: Employer, year: int, *, not_met: bool = False, departme
     a profile, the policies or one of these members' kept status changes; then the rows of
     ``page`` are read in one statement, fresh (all rows when ``page`` is None: the export, a
     group enrollment)."""
-    index = cache.tagged(f"staff-index:{employer.id}:{year}:{int(not_met)}:{department}:{series}",
+    filters = hashlib.blake2b(repr((year, not_met, department, series)).encode(), digest_size=8).hexdigest()
+    index = cache.tagged(f"staff-index:{employer.id}:{filters}",
                          ("policy", STAFF_NS, staff_ns(employer.id)),
                          lambda: _staff_index(employer.id, year, not_met, department, series))
     wanted = [(d, sc, n, f) for d, sc, n, f in index.groups

@@ -119,7 +119,15 @@ class RedisBackend:
             raw = self.r.get(key)
         except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error
             return None
-        return self.pickle.loads(raw) if raw is not None else None
+        return self._loads(raw)
+
+    def _loads(self, raw):
+        if raw is None:
+            return None
+        try:
+            return self.pickle.loads(raw)
+        except Exception:  # noqa: BLE001 - written by another release (a class since renamed): a miss
+            return None
 
     def set(self, key: str, value, ttl: int) -> None:
         try:
@@ -151,7 +159,7 @@ class RedisBackend:
             *versions, raw = self.r.mget([*version_keys, key])
         except Exception:  # noqa: BLE001 - unknown versions (no entry is tagged with them), a miss
             return (-int(time.time() * 1000),) * len(version_keys), None
-        return tuple(int(v or 0) for v in versions), (self.pickle.loads(raw) if raw is not None else None)
+        return tuple(int(v or 0) for v in versions), self._loads(raw)
 
     def incr(self, key: str) -> int:
         try:
