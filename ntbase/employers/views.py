@@ -184,7 +184,7 @@ def _render_staff(invite_form: InviteForm, status: int = 200):
     return render_template("employers/staff.html", employer=employer, staff=staff, rows=rows, year=year,
                            args=args, link_args=link_args, page=Page(staff.page, staff.pages), invite_form=invite_form,
                            invitations=services.invitations_of(employer.id), action_form=ActionForm(),
-                           series_titles=dict(PROFESSION_SERIES)), status
+                           series_titles={code: str(title) for code, title in PROFESSION_SERIES}), status
 
 
 @bp.get("/employer/staff")
