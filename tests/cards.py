@@ -91,3 +91,21 @@ def card_problems(html: str, **which) -> list[str]:
         problems += [f"{name}: a cell without data-label: {cell}" for cell in t["cells"]
                      if not cell.get("colspan") and not cell.get("data-label")]  # colspan: the "nobody yet" row
     return problems
+
+
+# In a browser at phone width: where each labelled cell's label (its ::before) is drawn,
+# relative to the cell's own left edge. A label left of 0 is outside its card, unseen.
+_LABELS_JS = """(sel) => [...document.querySelectorAll(sel + ' tbody td[data-label]')].map(td => {
+  const b = getComputedStyle(td, '::before'), c = getComputedStyle(td);
+  const start = b.position === 'absolute' ? parseFloat(b.left) || 0 : parseFloat(c.paddingLeft) || 0;
+  return {label: td.getAttribute('data-label'), content: b.content, x: start + (parseFloat(b.marginLeft) || 0)};
+})"""
+
+
+def hidden_labels(page, selector: str) -> list[str]:
+    """The labels of the table's cells that a phone does not show (an empty list: all show)."""
+    cells = page.evaluate(_LABELS_JS, selector)
+    if not cells:
+        return [f"no labelled cells in {selector}"]
+    return [f"{c['label']}: content {c['content']}, drawn at {c['x']:.0f}px" for c in cells
+            if c["x"] < 0 or c["content"] in ("none", "normal", "")]

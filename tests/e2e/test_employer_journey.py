@@ -13,6 +13,7 @@ from ntbase.hours.services import add_adjustment
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Role
 from ntbase.payments.models import PaymentIntent, PaymentState
+from tests.cards import hidden_labels
 from tests.e2e.conftest import shot
 from tests.employers.helpers import PDF, valid_uscc
 from tests.factories import PASSWORD, make_base, make_course, make_learner, make_user
@@ -122,6 +123,7 @@ def test_employer_journey(live_server, browser, page, phone_page):
     admin_phone.goto(url + f"/employer/staff?year={year}")
     shot(admin_phone, "employer-staff-phone")
     assert _fits(admin_phone)
+    assert hidden_labels(admin_phone, "#staff-table") == []  # each value with its column's name
 
     # 6. group enrollment: three seats together, one payment with the unit's invoice
     page.goto(url + "/employer/groups/new")
