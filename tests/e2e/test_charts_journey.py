@@ -8,6 +8,7 @@ from datetime import timedelta
 from ntbase.enrollment import services as enrollments
 from ntbase.kernel.db import db, now
 from ntbase.kernel.enums import Role
+from tests.cards import hidden_labels
 from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, make_course, make_learner, make_user
 from tests.office.helpers import add_entry
@@ -67,6 +68,7 @@ def test_charts_render_on_desktop_and_phone(live_server, page, phone_page, base_
         assert _drawn(pg) >= 4  # one per base, hours, professions, employers
         assert pg.locator("table#employers").is_visible()  # the numbers stay beside the charts
         shot(pg, f"charts-office-stats-{suffix}")
+    assert hidden_labels(phone_page, "table.cards") == []  # the tables' cards name each figure
 
     for pg, suffix in ((page, "1280"), (phone_page, "390")):
         _login(pg, url, learner.email)
