@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog import services as catalog
-from ntbase.catalog.models import Course
+from ntbase.catalog.models import Course, CourseStatus
 from ntbase.enrollment import export, ics, services
 from ntbase.enrollment.forms import (
     ActionForm,
@@ -75,6 +75,15 @@ def _course_or_404(course_id: int) -> Course:
     return course
 
 
+def _listed_course_or_404(course_id: int) -> Course:
+    """A course as learners may see it: a draft is its base's own until published, so to a
+    learner it does not exist (as on the course page)."""
+    course = _course_or_404(course_id)
+    if course.status == CourseStatus.DRAFT:
+        abort(404)
+    return course
+
+
 def _own_enrollment_or_404(enrollment_id: int) -> Enrollment:
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.learner_id != current_user.id:
@@ -105,7 +114,7 @@ def _after_enroll(enrollment: Enrollment):
 def enroll(course_id: int):
     if request.method == "GET":
         return _enroll_page(course_id=course_id)  # by keyword: the fillers get the view's arguments
-    course = _course_or_404(course_id)
+    course = _listed_course_or_404(course_id)
     form = EnrollForm()
     problem = None
     if form.validate_on_submit():
@@ -139,7 +148,7 @@ def _enroll_page(course_id: int):
     """What every learner sees of a course's enrollment page (its facts, fees, schedule):
     cached with the catalog, as the course page is; the learner's part (``enroll-form``)
     filled on each request."""
-    course = _course_or_404(course_id)
+    course = _listed_course_or_404(course_id)
     return render_template("enrollment/enroll.html", course=course, deadline=services.refund_deadline(
         course.first_session_at, course.refund_cutoff_hours))
 

@@ -96,3 +96,21 @@ def test_an_unknown_course_is_not_found_and_not_cached(cached, base_a):
     c = _as(cached, learner)
     assert c.get("/courses/999999/enroll").status_code == 404
     assert c.get("/courses/999999/enroll").status_code == 404
+
+
+def test_a_draft_is_not_found_by_learners(cached, base_a):
+    """A draft course is its base's own: its enrollment page and a forged POST are a 404,
+    as its course page is, and nothing is enrolled."""
+    from ntbase.enrollment.models import Enrollment
+
+    course = make_course(base_a, status="draft", title="未发布的课程")
+    open_course = make_course(base_a)
+    learner = make_learner()
+    db.session.commit()
+    draft_id, open_id = course.id, open_course.id
+    c = _as(cached, learner)
+    r = c.get(f"/courses/{draft_id}/enroll")
+    assert r.status_code == 404 and "未发布的课程" not in r.get_data(as_text=True)
+    token = _token(_page(c, open_id)[1])
+    assert c.post(f"/courses/{draft_id}/enroll", data={"csrf_token": token}).status_code == 404
+    assert db.session.query(Enrollment).filter_by(course_id=draft_id).count() == 0
