@@ -168,9 +168,10 @@ def get_course(course_id: int) -> Course | None:
     return db.session.get(Course, course_id)
 
 
-def course_with_base(course_id: int) -> Course | None:
-    return db.session.scalar(sa.select(Course).where(Course.id == course_id)
-                             .options(sa.orm.joinedload(Course.base)))
+def visible_to(course: Course, user) -> bool:
+    """Drafts only to their own base's staff; every other status to everyone (the course
+    page, the enrollment page)."""
+    return course.status != CourseStatus.DRAFT or (user.is_authenticated and user.can_manage_base(course.base_id))
 
 
 def get_course_or_404(course_id: int) -> Course:

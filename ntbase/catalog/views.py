@@ -106,8 +106,7 @@ def _visible_course(course_id: int) -> Course:
     course = services.load_course(course_id)
     if course is None:
         abort(404)
-    if course.status == CourseStatus.DRAFT and not (
-            current_user.is_authenticated and current_user.can_manage_base(course.base_id)):
+    if not services.visible_to(course, current_user):
         abort(404)
     return course
 

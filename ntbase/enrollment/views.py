@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ntbase.bases.models import TrainingBase
 from ntbase.catalog import services as catalog
-from ntbase.catalog.models import Course, CourseStatus
+from ntbase.catalog.models import Course
 from ntbase.enrollment import export, ics, services
 from ntbase.enrollment.forms import (
     ActionForm,
@@ -39,12 +39,10 @@ S = EnrollmentState
 
 
 def _course_enroll_part(course_id: int, **_kw) -> str:
-    """The course page's enroll box for the person looking: their enrollment if they have
-    one, else the form (filled into the shared cached course page, ``kernel.cache``)."""
-    if current_user.is_authenticated:
-        course, mine = services.enroll_box(course_id, current_user.id)
-    else:
-        course, mine = catalog.course_with_base(course_id), None
+    """The course page's enroll box for the learner looking: their enrollment if they have
+    one, else the form (filled into the shared cached course page, ``kernel.cache``, which
+    fills personal parts for logged-in learners only)."""
+    course, mine = services.enroll_box(course_id, current_user.id)
     if course is None:
         return ""  # the course went between the page's cache and this fill: no box
     return render_part("catalog/_enroll_action.html", course=course, my_enrollment=mine)
@@ -79,7 +77,7 @@ def _listed_course_or_404(course_id: int) -> Course:
     """A course as learners may see it: a draft is its base's own until published, so to a
     learner it does not exist (as on the course page)."""
     course = _course_or_404(course_id)
-    if course.status == CourseStatus.DRAFT:
+    if not catalog.visible_to(course, current_user):
         abort(404)
     return course
 

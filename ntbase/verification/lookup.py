@@ -134,14 +134,6 @@ def _many_codes_statement():
     return _MANY
 
 
-def _rows(stmt, params: dict):
-    """Core execution, rows not ORM objects. A public look-up that has touched nothing else
-    (the API, a visitor's /verify) reads on an autocommit connection: the query alone, no
-    BEGIN and COMMIT around it; inside a request that already reads or writes, on its
-    transaction (it then sees what that transaction wrote)."""
-    return read_rows(stmt, params)
-
-
 def _result(row) -> VerifyResult:
     if row.kind == "certificate":
         state = str(row.state)
@@ -192,7 +184,9 @@ def verify_code(raw: str) -> VerifyResult:
     code = codes.parse(raw)
     if code is None:
         return malformed_result(raw)
-    rows = _rows(_one_code_statement(), {"code": code})
+    # Core rows, not ORM objects; a look-up that has touched nothing else reads on an autocommit
+    # connection (no BEGIN and COMMIT), inside a transaction on it (kernel.db.read_rows)
+    rows = read_rows(_one_code_statement(), {"code": code})
     return _result(_pick(rows)[0]) if rows else unknown_result(code)
 
 
@@ -201,7 +195,7 @@ def lookup_codes(canonical: list[str]) -> dict[str, CodeRecord]:
     found: dict[str, CodeRecord] = {}
     wanted = sorted(set(canonical))
     for i in range(0, len(wanted), CHUNK):
-        rows = _rows(_many_codes_statement(), {"codes": wanted[i:i + CHUNK]})
+        rows = read_rows(_many_codes_statement(), {"codes": wanted[i:i + CHUNK]})
         for row in reversed(_pick(rows)):
             found[row.code] = CodeRecord(_result(row), row.holder_name or "", row.holder_id_masked or "",
                                          row.holder_id_hash or "")
